@@ -1,0 +1,5 @@
+import sys
+
+from gesturekit.cli import main
+
+sys.exit(main())
