@@ -1,0 +1,37 @@
+"""Turn a training snapshot into an inference model (boxes + NMS) with its metadata."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from voc_tools.errors import GestureKitError
+
+from .inference import is_training_model, load_keras_model
+from .metadata import load_metadata
+
+INFERENCE_H5 = "inference.h5"
+SAVED_MODEL_DIR = "saved_model"
+
+
+def convert(snapshot: str | Path, out: str | Path, force: bool = False) -> Path:
+    """Write ``OUT/inference.h5``, ``OUT/saved_model/`` and ``OUT/gesturekit.json``.
+
+    Refuses to replace an existing converted model unless ``force``.
+    """
+    from keras_retinanet import models
+
+    snapshot, out = Path(snapshot), Path(out)
+    metadata = load_metadata(snapshot)
+    if (out / INFERENCE_H5).exists() and not force:
+        raise GestureKitError("already holds a converted model; pass --force to replace it",
+                              out)
+    model = load_keras_model(snapshot, metadata.backbone)
+    if not is_training_model(model):
+        raise GestureKitError("already an inference model; nothing to convert", snapshot)
+    inference = models.convert_model(model)
+    out.mkdir(parents=True, exist_ok=True)
+    inference.save(str(out / INFERENCE_H5), include_optimizer=False)
+    inference.save(str(out / SAVED_MODEL_DIR), save_format="tf", include_optimizer=False)
+    metadata.model_type = "inference"
+    metadata.extra = {**metadata.extra, "source_snapshot": str(snapshot.resolve())}
+    metadata.save(out)
+    return out / INFERENCE_H5

@@ -1,0 +1,108 @@
+"""Building keras-retinanet models for a dataset's own classes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from voc_tools.errors import GestureKitError
+
+from . import compat  # noqa: F401
+from keras_retinanet import losses, models  # noqa: E402
+from keras_retinanet.utils.anchors import make_shapes_callback  # noqa: E402
+from keras_retinanet.utils.model import freeze as freeze_model  # noqa: E402
+from tensorflow import keras  # noqa: E402
+
+BACKBONE_FAMILIES = ("resnet", "mobilenet", "vgg", "densenet", "EfficientNet")
+
+
+def get_backbone(name: str):  # type: ignore[no-untyped-def]
+    """keras-retinanet's Backbone object, with a one-line error for unknown names."""
+    try:
+        backbone = models.backbone(name)
+        backbone.validate()
+    except (NotImplementedError, ValueError) as err:
+        raise GestureKitError(f"backbone '{name}': {err}") from None
+    return backbone
+
+
+def imagenet_weights(backbone_name: str) -> str:
+    """Download (or find cached) ImageNet weights; offline, a one-line error says what to do."""
+    backbone = get_backbone(backbone_name)
+    try:
+        return backbone.download_imagenet()
+    except Exception as err:  # keras get_file raises plain Exception on network errors
+        reason = str(err).splitlines()[0][:120]
+        raise GestureKitError(
+            f"cannot download ImageNet weights for {backbone_name} ({reason}); "
+            "offline, pass --weights none to train from scratch or --weights PATH "
+            "to a local .h5") from None
+
+
+def head_submodels(num_classes: int, width: int) -> list | None:
+    """keras-retinanet's regression/classification heads with ``width`` filters per layer.
+
+    256 is the paper's head (``None``: keras-retinanet's own default). A narrower head is
+    the light option: the head dominates RetinaNet's cost on a CPU.
+    """
+    if width == 256:
+        return None
+    from keras_retinanet.models.retinanet import (AnchorParameters,
+                                                  default_classification_model,
+                                                  default_regression_model)
+
+    anchors = AnchorParameters.default.num_anchors()
+    return [("regression", default_regression_model(4, anchors,
+                                                    regression_feature_size=width)),
+            ("classification", default_classification_model(
+                num_classes, anchors, classification_feature_size=width))]
+
+
+def build_training_model(backbone_name: str, num_classes: int, weights: str | None,
+                         freeze_backbone: bool, learning_rate: float,
+                         head_width: int = 256):  # type: ignore[no-untyped-def]
+    """A compiled training model (focal + smooth-L1 losses) for ``num_classes`` classes.
+
+    ``weights``: None (from scratch), 'imagenet', or a path to an .h5 whose layers are
+    loaded by name (mismatching layers, e.g. another class count, are skipped).
+    """
+    backbone = get_backbone(backbone_name)
+    modifier = freeze_model if freeze_backbone else None
+    model = backbone.retinanet(num_classes, modifier=modifier,
+                               submodels=head_submodels(num_classes, head_width))
+    if weights == "imagenet":
+        model.load_weights(imagenet_weights(backbone_name), by_name=True, skip_mismatch=True)
+    elif weights:
+        path = Path(weights)
+        if not path.is_file():
+            raise GestureKitError("weights file not found", path)
+        try:
+            model.load_weights(str(path), by_name=True, skip_mismatch=True)
+        except (OSError, ValueError) as err:
+            raise GestureKitError(f"cannot load weights ({str(err).splitlines()[0]})",
+                                  path) from None
+    # keras-retinanet passes lr=..., which current Keras ignores: pass learning_rate.
+    model.compile(loss={"regression": losses.smooth_l1(), "classification": losses.focal()},
+                  optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=0.001))
+    return model
+
+
+def prediction_model(training_model):  # type: ignore[no-untyped-def]
+    """The inference model (regression → boxes, NMS) sharing the training model's weights."""
+    return models.convert_model(training_model)
+
+
+def shapes_callback(model):  # type: ignore[no-untyped-def]
+    """Pyramid shapes computed from the model itself, for every backbone, memoised.
+
+    keras-retinanet's train.py does this only for vgg/densenet; guessing the shapes breaks
+    the focal loss for other backbones on image sides not divisible by 32.
+    """
+    compute = make_shapes_callback(model)
+    cache: dict = {}
+
+    def get_shapes(image_shape, pyramid_levels):  # type: ignore[no-untyped-def]
+        key = (tuple(image_shape), tuple(pyramid_levels))
+        if key not in cache:
+            cache[key] = compute(image_shape, pyramid_levels)
+        return cache[key]
+
+    return get_shapes

@@ -1,0 +1,173 @@
+"""Train a keras-retinanet detector on a GestureKit VOC root with the dataset's own classes."""
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from voc_tools.classes import read_classes
+from voc_tools.errors import GestureKitError
+from voc_tools.layout import VocLayout
+
+from . import compat  # noqa: F401
+from keras_retinanet.utils.image import random_visual_effect_generator  # noqa: E402
+from keras_retinanet.utils.transform import random_transform_generator  # noqa: E402
+from tensorflow import keras  # noqa: E402
+
+from .callbacks import RunRecorder, ValMap  # noqa: E402
+from .data import VocGenerator  # noqa: E402
+from .metadata import ModelMetadata, preprocess_mode  # noqa: E402
+from .model import build_training_model, prediction_model, shapes_callback  # noqa: E402
+from .preprocess import normalize  # noqa: E402
+from .run_log import read_metrics  # noqa: E402
+
+CONFIG_FILE = "train_config.json"
+RESUME_FILE = "resume.json"
+
+
+@dataclass
+class TrainConfig:
+    """Everything ``gesturekit train`` was asked to do; saved in the run folder."""
+
+    root: str
+    out: str
+    backbone: str = "mobilenet128_1.0"
+    epochs: int = 10
+    steps: int | None = None
+    batch_size: int = 2
+    image_min_side: int = 800
+    image_max_side: int = 1333
+    weights: str = "imagenet"
+    freeze_backbone: bool = False
+    random_transform: bool = False
+    learning_rate: float = 1e-4
+    head_width: int = 256
+    keep_best: int = 3
+    eval_every: int = 1
+    train_split: str = "train"
+    val_split: str = "val"
+    seed: int = 0
+
+
+def default_learning_rate(weights: str) -> float:
+    """1e-5 (keras-retinanet's) when fine-tuning pretrained weights, 1e-4 from scratch."""
+    return 1e-4 if weights in ("none", "") else 1e-5
+
+
+def _generators(config: TrainConfig, classes: list[str]) -> tuple[VocGenerator, VocGenerator]:
+    if config.random_transform:
+        transform = random_transform_generator(
+            min_rotation=-0.1, max_rotation=0.1, min_translation=(-0.1, -0.1),
+            max_translation=(0.1, 0.1), min_shear=-0.1, max_shear=0.1,
+            min_scaling=(0.9, 0.9), max_scaling=(1.1, 1.1), flip_x_chance=0.5)
+        effects = random_visual_effect_generator(
+            contrast_range=(0.9, 1.1), brightness_range=(-.1, .1),
+            hue_range=(-0.05, 0.05), saturation_range=(0.95, 1.05))
+    else:
+        transform, effects = random_transform_generator(flip_x_chance=0.5), None
+    mode = preprocess_mode(config.backbone)
+    common = dict(batch_size=config.batch_size, image_min_side=config.image_min_side,
+                  image_max_side=config.image_max_side,
+                  preprocess_image=lambda image: normalize(image, mode))
+    train = VocGenerator(config.root, config.train_split, classes,
+                         transform_generator=transform, visual_effect_generator=effects,
+                         **common)
+    val = VocGenerator(config.root, config.val_split, classes, shuffle_groups=False, **common)
+    return train, val
+
+
+def _prepare_run_dir(config: TrainConfig, resume: bool) -> dict | None:
+    """Create the run folder; refuse to reuse one unless resuming. Returns resume state."""
+    run_dir = Path(config.out)
+    has_run = (run_dir / CONFIG_FILE).exists() or bool(read_metrics(run_dir))
+    if resume:
+        state_path = run_dir / RESUME_FILE
+        if not state_path.is_file():
+            raise GestureKitError("nothing to resume (no resume.json)", run_dir)
+        return json.loads(state_path.read_text(encoding="utf-8"))
+    if has_run:
+        raise GestureKitError("already holds a training run; pass --resume to continue it "
+                              "or choose another --out", run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return None
+
+
+def _save_resume_state(run_dir: Path, snapshot: Path, epoch: int) -> None:
+    state = {"snapshot": snapshot.relative_to(run_dir).as_posix(), "epoch": epoch}
+    (run_dir / RESUME_FILE).write_text(json.dumps(state) + "\n", encoding="utf-8")
+
+
+class _ResumePoint(keras.callbacks.Callback):
+    """Keeps resume.json pointing at the newest complete epoch's snapshot."""
+
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__()
+        self.run_dir = run_dir
+        self.completed = 0
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.completed = epoch + 1
+        from .callbacks import snapshot_name
+
+        _save_resume_state(self.run_dir, self.run_dir / "snapshots" / snapshot_name(epoch + 1),
+                           epoch + 1)
+
+
+def train(config: TrainConfig, resume: bool = False) -> Path:
+    """Train as configured; returns the run folder. Ctrl-C leaves a resumable snapshot."""
+    import tensorflow as tf
+
+    layout = VocLayout(config.root).require()
+    classes = read_classes(layout.classes_file)
+    state = _prepare_run_dir(config, resume)
+    run_dir = Path(config.out)
+    if state is not None:  # keep the original settings, only the epoch count may grow
+        saved = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        config = TrainConfig(**{**saved, "epochs": max(config.epochs, saved["epochs"])})
+    tf.keras.utils.set_random_seed(config.seed)
+
+    train_gen, val_gen = _generators(config, classes)
+    weights = None if config.weights in ("none", "") or state else config.weights
+    model = build_training_model(config.backbone, len(classes), weights,
+                                 config.freeze_backbone, config.learning_rate,
+                                 config.head_width)
+    initial_epoch = 0
+    if state is not None:
+        model.load_weights(str(run_dir / state["snapshot"]))
+        initial_epoch = int(state["epoch"])
+    train_gen.compute_shapes = val_gen.compute_shapes = shapes_callback(model)
+
+    metadata = ModelMetadata(classes=classes, backbone=config.backbone,
+                             image_min_side=config.image_min_side,
+                             image_max_side=config.image_max_side, model_type="training")
+    metadata.save(run_dir)
+    (run_dir / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n",
+                                       encoding="utf-8")
+    steps = config.steps or math.ceil(train_gen.size() / config.batch_size)
+    callbacks = [
+        ValMap(prediction_model(model), metadata, Path(config.root), config.val_split,
+               config.eval_every),
+        RunRecorder(run_dir, config.keep_best),
+        _ResumePoint(run_dir),
+        keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False,
+                                    profile_batch=0),
+    ]
+    print(f"training {config.backbone} on {train_gen.size()} images "
+          f"({', '.join(classes)}), validating on {val_gen.size()}; run folder {run_dir}",
+          flush=True)
+    try:
+        model.fit(train_gen, steps_per_epoch=steps, epochs=config.epochs,
+                  initial_epoch=initial_epoch, validation_data=val_gen,
+                  callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+    except KeyboardInterrupt:
+        done = max(initial_epoch, callbacks[2].completed)
+        path = run_dir / "snapshots" / "interrupted.h5"
+        model.save(str(path), include_optimizer=False)
+        _save_resume_state(run_dir, path, done)
+        print(f"\ninterrupted after {done} complete epochs; snapshot {path}; "
+              f"continue with: gesturekit train {config.root} --out {run_dir} --resume",
+              file=sys.stderr)
+        raise
+    return run_dir

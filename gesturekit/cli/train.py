@@ -1,0 +1,55 @@
+"""gesturekit train: keras-retinanet on a VOC root with the dataset's own classes."""
+from __future__ import annotations
+
+import argparse
+
+HELP = "train a RetinaNet detector on a VOC root (classes come from its classes.txt)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("root", help="VOC root with classes.txt and ImageSets/Main lists")
+    parser.add_argument("--out", required=True, help="run folder (snapshots, metrics, logs)")
+    parser.add_argument("--backbone", default="resnet50",
+                        help="keras-retinanet backbone: resnet50/101/152, mobilenet128_1.0 "
+                             "(mobilenet{128,160,192,224}_{0.25,0.5,0.75,1.0}), vgg16/19, "
+                             "densenet121/169/201, EfficientNetB0..B6 (default resnet50)")
+    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--steps", type=int, default=None,
+                        help="steps per epoch (default: one pass over the train split)")
+    parser.add_argument("--batch-size", type=int, default=2)
+    parser.add_argument("--image-min-side", type=int, default=800)
+    parser.add_argument("--image-max-side", type=int, default=1333)
+    parser.add_argument("--weights", default="imagenet",
+                        help="imagenet (downloads once), none (from scratch) or PATH to .h5")
+    parser.add_argument("--lr", type=float, default=None,
+                        help="Adam learning rate (default 1e-5 with pretrained weights, "
+                             "1e-4 from scratch)")
+    parser.add_argument("--head-width", type=int, default=256,
+                        help="filters per layer in the box/class heads; 64 is a light, "
+                             "~4x faster head (default 256, the paper's)")
+    parser.add_argument("--freeze-backbone", action="store_true")
+    parser.add_argument("--random-transform", action="store_true",
+                        help="augment with rotation, shear, scaling, colour jitter")
+    parser.add_argument("--keep-best", type=int, default=3,
+                        help="snapshots kept besides the last one (default 3)")
+    parser.add_argument("--eval-every", type=int, default=1,
+                        help="compute val mAP every N epochs (default 1)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out from its last snapshot")
+
+
+def run(args: argparse.Namespace) -> int:
+    from detector.train import TrainConfig, default_learning_rate, train
+
+    config = TrainConfig(
+        root=args.root, out=args.out, backbone=args.backbone, epochs=args.epochs,
+        steps=args.steps, batch_size=args.batch_size, image_min_side=args.image_min_side,
+        image_max_side=args.image_max_side, weights=args.weights,
+        learning_rate=args.lr or default_learning_rate(args.weights),
+        head_width=args.head_width, freeze_backbone=args.freeze_backbone,
+        random_transform=args.random_transform, keep_best=args.keep_best,
+        eval_every=args.eval_every, seed=args.seed)
+    run_dir = train(config, resume=args.resume)
+    print(f"run folder: {run_dir}  (pick the best snapshot: gesturekit best {run_dir})")
+    return 0

@@ -1,0 +1,59 @@
+#!/usr/bin/env python
+"""Draw a trained gesture detector's detections on an image.
+
+    python testDetector.py --model runs/model/inference.h5 --image frame.jpg
+
+Writes the annotated image and prints one JSON line per detection. Class names, input
+size and preprocessing come from the model's own metadata (gesturekit.json).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="converted model (.h5 from "
+                        "'gesturekit convert')")
+    parser.add_argument("--image", required=True, help="image to run the detector on")
+    parser.add_argument("--output", help="where to write the annotated image "
+                        "(default: <image stem>_detections.jpg in the current folder)")
+    parser.add_argument("--threshold", type=float, default=0.5,
+                        help="minimum score of a drawn detection (default 0.5)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from voc_tools.errors import GestureKitError
+
+    try:
+        import cv2
+
+        from detector.draw import draw_detections
+        from detector.inference import load_detector
+        from voc_tools.image_io import read_image_bgr
+
+        image_path = Path(args.image)
+        output = Path(args.output or f"{image_path.stem}_detections.jpg")
+        if output.resolve() == image_path.resolve():
+            raise GestureKitError("--output would overwrite the input image", output)
+        image = read_image_bgr(image_path)
+        detector = load_detector(args.model)
+        detections = detector.detect(image, score_threshold=args.threshold)
+        for record in detections.records():
+            print(json.dumps({"image": str(image_path), **record}))
+        if not cv2.imwrite(str(output), draw_detections(image, detections)):
+            raise GestureKitError("cannot write the output image", output)
+        print(f"{len(detections)} detections drawn on {output}", file=sys.stderr)
+    except GestureKitError as err:
+        print(f"testDetector: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
