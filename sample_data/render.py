@@ -69,7 +69,8 @@ def random_skin(rng: np.random.Generator) -> tuple[float, float, float]:
     """A skin tone between two neighbouring entries of :data:`SKIN_TONES`."""
     i = rng.uniform(0, len(SKIN_TONES) - 1)
     lo = int(i)
-    tone = SKIN_TONES[lo] + (SKIN_TONES[min(lo + 1, len(SKIN_TONES) - 1)] - SKIN_TONES[lo]) * (i - lo)
+    hi = min(lo + 1, len(SKIN_TONES) - 1)
+    tone = SKIN_TONES[lo] + (SKIN_TONES[hi] - SKIN_TONES[lo]) * (i - lo)
     return tuple(float(c) for c in tone)  # type: ignore[return-value]
 
 

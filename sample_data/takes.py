@@ -17,7 +17,8 @@ HOLD = (5, 12)
 ENTER, LEAVE = 0.05, 0.2
 
 
-def wave(rng: np.random.Generator, frames: int, cycles: tuple[float, float] = (0.3, 1.3)) -> np.ndarray:
+def wave(rng: np.random.Generator, frames: int,
+         cycles: tuple[float, float] = (0.3, 1.3)) -> np.ndarray:
     """A smooth random curve in [-1, 1] over ``frames``: two mixed sinusoids."""
     t = np.arange(frames) / max(frames, 1)
     amps = rng.uniform(0.3, 1.0, 2)
