@@ -118,6 +118,7 @@ def test_bad_selection_and_range(small_video: Path, tmp_path: Path) -> None:
     with pytest.raises(GestureKitError, match="no frames in the requested range"):
         extract_frames([small_video], tmp_path / "o", FrameSelection(start=60),
                        progress=False)
+    assert not (tmp_path / "o" / FRAMES_MANIFEST).exists()  # no half-made manifest
     with pytest.raises(GestureKitError, match="share the name stem"):
         copy = tmp_path / "sub" / small_video.name
         copy.parent.mkdir()

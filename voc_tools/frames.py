@@ -162,6 +162,16 @@ def expected_frames(info: VideoInfo, selection: FrameSelection) -> int | None:
     return sum(1 for i in range(first, stop) if selection.keeps(i, first, info.fps))
 
 
+def append_manifest_row(manifest: Path, row: tuple) -> None:
+    """Append one row (the header first when the file is new) and flush it to disk."""
+    new_file = not manifest.exists() or manifest.stat().st_size == 0
+    with manifest.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        if new_file:
+            writer.writerow(MANIFEST_COLUMNS)
+        writer.writerow(row)
+
+
 def _write_jpeg(image, path: Path, quality: int) -> None:
     import cv2
 
@@ -202,29 +212,23 @@ def extract_frames(videos: Sequence[str | Path], out_dir: str | Path,
     listed = {row["frame_file"] for row in read_manifest(manifest)}
     result = FramesResult(manifest=manifest)
 
-    new_file = not manifest.exists() or manifest.stat().st_size == 0
-    with manifest.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        if new_file:
-            writer.writerow(MANIFEST_COLUMNS)
-        for info in infos:
-            bar = tqdm(total=expected_frames(info, selection), unit="frame",
-                       desc=info.path.name, disable=not progress, leave=False)
-            with bar:
-                for index, image in iter_kept_frames(
-                        info, selection,
-                        lambda i, info=info: not (out_dir / frame_name(info.path, i)).exists()):
-                    target = out_dir / frame_name(info.path, index)
-                    if image is None:
-                        result.skipped.append(target)
-                    else:
-                        _write_jpeg(image, target, jpeg_quality)
-                        result.written.append(target)
-                    if target.name not in listed:
-                        writer.writerow((target.name, str(info.path), index,
-                                         f"{index / info.fps:.6f}"))
-                        listed.add(target.name)
-                        result.manifest_rows_added += 1
-                    handle.flush()
-                    bar.update()
+    for info in infos:
+        bar = tqdm(total=expected_frames(info, selection), unit="frame",
+                   desc=info.path.name, disable=not progress, leave=False)
+        with bar:
+            for index, image in iter_kept_frames(
+                    info, selection,
+                    lambda i, info=info: not (out_dir / frame_name(info.path, i)).exists()):
+                target = out_dir / frame_name(info.path, index)
+                if image is None:
+                    result.skipped.append(target)
+                else:
+                    _write_jpeg(image, target, jpeg_quality)
+                    result.written.append(target)
+                if target.name not in listed:
+                    append_manifest_row(manifest, (target.name, str(info.path), index,
+                                                   f"{index / info.fps:.6f}"))
+                    listed.add(target.name)
+                    result.manifest_rows_added += 1
+                bar.update()
     return result
