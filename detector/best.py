@@ -46,6 +46,13 @@ def read_metrics(run_dir: str | Path) -> list[tuple[int, dict[str, float | None]
     path = Path(run_dir) / METRICS_FILE
     if not path.is_file():
         raise GestureKitError("not found; is this a 'gesturekit train' run folder?", path)
+    try:
+        return _parse(path)
+    except (csv.Error, UnicodeDecodeError) as err:
+        raise GestureKitError(f"not a readable CSV file ({err})", path) from None
+
+
+def _parse(path: Path) -> list[tuple[int, dict[str, float | None], str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
