@@ -9,39 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from voc_tools.annotation import read_annotation
 from voc_tools.errors import GestureKitError
 from voc_tools.image_io import read_image_bgr
 from voc_tools.layout import VocLayout
 
 from . import compat  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
+from .ground_truth import read_ground_truth
 from keras_retinanet.preprocessing.generator import Generator  # noqa: E402
-
-
-def load_voc_annotations(layout: VocLayout, image_ids: list[str], classes: list[str],
-                         skip_difficult: bool = False) -> list[dict]:
-    """keras-retinanet-style annotation dicts ({'labels', 'bboxes'}) for ``image_ids``."""
-    label_of = {name: i for i, name in enumerate(classes)}
-    result = []
-    for image_id in image_ids:
-        path = layout.annotation_path(image_id)
-        if not path.is_file():
-            raise GestureKitError("listed in ImageSets but has no annotation", path)
-        ann = read_annotation(path)
-        labels, boxes = [], []
-        for index, box in enumerate(ann.boxes):
-            if box.name not in label_of:
-                raise GestureKitError(f"object {index}: class '{box.name}' is not in "
-                                      f"{layout.classes_file.name} ({', '.join(classes)})", path)
-            if box.difficult and skip_difficult:
-                continue
-            labels.append(label_of[box.name])
-            # keras-retinanet's PascalVocGenerator subtracts 1 (VOC is 1-based); we do too.
-            boxes.append([box.xmin - 1, box.ymin - 1, box.xmax - 1, box.ymax - 1])
-        result.append({"labels": np.array(labels, dtype=np.float64),
-                       "bboxes": np.array(boxes, dtype=np.float64).reshape(-1, 4),
-                       "size": (ann.width, ann.height)})
-    return result
 
 
 class VocGenerator(Generator):
@@ -54,7 +28,8 @@ class VocGenerator(Generator):
         if not self.image_ids:
             raise GestureKitError(f"split '{split}' is empty", self.layout.split_path(split))
         self.classes = list(classes)
-        self.annotations = load_voc_annotations(self.layout, self.image_ids, self.classes)
+        self.annotations = [read_ground_truth(self.layout, image_id, self.classes)
+                            for image_id in self.image_ids]
         self._cache: dict[int, np.ndarray] = {}
         self._cache_budget = cache_megabytes * 2**20
         super().__init__(**kwargs)
@@ -78,8 +53,8 @@ class VocGenerator(Generator):
         return self.classes[label]
 
     def image_aspect_ratio(self, image_index: int) -> float:
-        width, height = self.annotations[image_index]["size"]
-        return float(width) / float(height)
+        truth = self.annotations[image_index]
+        return float(truth.width) / float(truth.height)
 
     def image_path(self, image_index: int) -> str:
         return str(self.layout.image_path(self.image_ids[image_index]))
@@ -94,5 +69,5 @@ class VocGenerator(Generator):
         return image.copy()
 
     def load_annotations(self, image_index: int) -> dict:
-        ann = self.annotations[image_index]
-        return {"labels": ann["labels"].copy(), "bboxes": ann["bboxes"].copy()}
+        truth = self.annotations[image_index]
+        return {"labels": truth.labels.astype(np.float64), "bboxes": truth.boxes.copy()}

@@ -16,11 +16,10 @@ import numpy as np
 
 from voc_tools.errors import GestureKitError
 
+from .ground_truth import read_ground_truth
+
 AP_METHODS = ("all_points", "voc07_11pt")
 
-# keras-retinanet's PascalVocGenerator turns VOC's 1-based pixel coordinates into 0-based
-# ones by subtracting 1; models are trained on those boxes, so evaluation does the same.
-VOC_PIXEL_OFFSET = 1.0
 
 
 def compute_ap(recall: np.ndarray, precision: np.ndarray, method: str = "all_points") -> float:
@@ -175,24 +174,15 @@ def evaluate_detections(detections: Sequence[Sequence[np.ndarray]],
     return EvalResult(results, iou_threshold)
 
 
-def read_ground_truth(layout, image_id: str, classes: Sequence[str]) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+def ground_truth_by_class(layout, image_id: str, classes: Sequence[str]) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
     """Boxes (m, 4) per class of one image, difficult ones included, shifted like keras-retinanet."""
-    from voc_tools.annotation import read_annotation
-
-    path = layout.annotation_path(image_id)
-    boxes: list[list[list[float]]] = [[] for _ in classes]
-    for box in read_annotation(path).boxes:
-        if box.name not in classes:
-            raise GestureKitError(f"class '{box.name}' is not one the model knows "
-                                  f"({', '.join(classes)})", path)
-        boxes[classes.index(box.name)].append(
-            [box.xmin - VOC_PIXEL_OFFSET, box.ymin - VOC_PIXEL_OFFSET,
-             box.xmax - VOC_PIXEL_OFFSET, box.ymax - VOC_PIXEL_OFFSET])
-    return [np.asarray(b, dtype=np.float64).reshape(-1, 4) for b in boxes]
+    truth = read_ground_truth(layout, image_id, classes)
+    return [truth.boxes[truth.labels == label] for label in range(len(classes))]
 
 
 def collect(detector, layout, image_ids: Sequence[str], score_threshold: float = 0.05,  # type: ignore[no-untyped-def]
-            max_detections: int = 100) -> tuple[list[list[np.ndarray]], list[list[np.ndarray]]]:
+            max_detections: int = 100, progress: bool = True,
+            ) -> tuple[list[list[np.ndarray]], list[list[np.ndarray]]]:
     """Run ``detector`` over ``image_ids`` of a VOC ``layout``: (detections, annotations).
 
     Annotations are read first, so a class the model does not know fails before any work.
@@ -202,9 +192,9 @@ def collect(detector, layout, image_ids: Sequence[str], score_threshold: float =
     from voc_tools.image_io import read_image_bgr
 
     classes = list(detector.classes)
-    annotations = [read_ground_truth(layout, image_id, classes) for image_id in image_ids]
+    annotations = [ground_truth_by_class(layout, image_id, classes) for image_id in image_ids]
     detections = []
-    for image_id in tqdm(image_ids, desc="evaluating", unit="image"):
+    for image_id in tqdm(image_ids, desc="evaluating", unit="image", disable=not progress):
         found = detector.detect(read_image_bgr(layout.image_path(image_id)),
                                 score_threshold, max_detections)
         rows = np.column_stack([found.boxes, found.scores]).astype(np.float64)

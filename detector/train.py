@@ -16,6 +16,7 @@ from keras_retinanet.utils.image import random_visual_effect_generator  # noqa: 
 from keras_retinanet.utils.transform import random_transform_generator  # noqa: E402
 from tensorflow import keras  # noqa: E402
 
+from .batchnorm import RecalibrateBatchNorm  # noqa: E402
 from .callbacks import RunRecorder, ValMap  # noqa: E402
 from .data import VocGenerator  # noqa: E402
 from .metadata import ModelMetadata, preprocess_mode  # noqa: E402
@@ -146,11 +147,13 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
     (run_dir / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n",
                                        encoding="utf-8")
     steps = config.steps or math.ceil(train_gen.size() / config.batch_size)
+    resume_point = _ResumePoint(run_dir)
     callbacks = [
+        RecalibrateBatchNorm(train_gen),
         ValMap(prediction_model(model), metadata, Path(config.root), config.val_split,
                config.eval_every),
         RunRecorder(run_dir, config.keep_best),
-        _ResumePoint(run_dir),
+        resume_point,
         keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False,
                                     profile_batch=0),
     ]
@@ -162,7 +165,7 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
                   initial_epoch=initial_epoch, validation_data=val_gen,
                   callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
     except KeyboardInterrupt:
-        done = max(initial_epoch, callbacks[2].completed)
+        done = max(initial_epoch, resume_point.completed)
         path = run_dir / "snapshots" / "interrupted.h5"
         model.save(str(path), include_optimizer=False)
         _save_resume_state(run_dir, path, done)

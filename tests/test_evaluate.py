@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from detector.evaluate import (box_overlaps, collect, compute_ap, evaluate_detections,
-                               evaluate_model, plot_pr_curves, read_ground_truth)
+                               evaluate_model, ground_truth_by_class, plot_pr_curves)
 from gesturekit.cli import main
 from voc_tools.errors import GestureKitError
 from voc_tools.layout import VocLayout
@@ -138,14 +138,14 @@ def test_pr_curve_png_is_written(tmp_path: Path) -> None:
 
 
 def test_ground_truth_is_shifted_like_keras_retinanet(plums_voc: Path) -> None:
-    boxes = read_ground_truth(VocLayout(plums_voc), "Batch1_0001", ["redPlum", "greenPlum"])
+    boxes = ground_truth_by_class(VocLayout(plums_voc), "Batch1_0001", ["redPlum", "greenPlum"])
     assert boxes[0][0].tolist() == [44, 87, 83, 131]  # XML: 45 88 84 132
     assert len(boxes[1]) == 2  # both greenPlums of the dataset are here
 
 
 def test_ground_truth_class_unknown_to_the_model(plums_voc: Path) -> None:
-    with pytest.raises(GestureKitError, match=r"Batch1_0001\.xml: class 'greenPlum' is not"):
-        read_ground_truth(VocLayout(plums_voc), "Batch1_0001", ["redPlum"])
+    with pytest.raises(GestureKitError, match=r"Batch1_0001\.xml: object \d+: class 'greenPlum' is not"):
+        ground_truth_by_class(VocLayout(plums_voc), "Batch1_0001", ["redPlum"])
 
 
 def test_cli_evaluate_without_metadata_is_one_line(plums_voc: Path, tmp_path: Path,
