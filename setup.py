@@ -19,6 +19,7 @@ setup(
         "opencv-python",
         "lxml",
         "defusedxml",
+        "pillow",
         "tqdm",
         "matplotlib",
         "pyyaml",

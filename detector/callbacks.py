@@ -9,7 +9,7 @@ from voc_tools.layout import VocLayout
 from . import compat  # noqa: F401
 from tensorflow import keras  # noqa: E402
 
-from .inference import KerasDetector  # noqa: E402
+from .inference import KerasDetector, save_h5  # noqa: E402
 from .metadata import ModelMetadata  # noqa: E402
 from .run_log import plot_curves, read_metrics, write_metrics  # noqa: E402
 
@@ -17,6 +17,21 @@ from .run_log import plot_curves, read_metrics, write_metrics  # noqa: E402
 def snapshot_name(epoch: int) -> str:
     """File name of the snapshot taken after (1-based) ``epoch``."""
     return f"epoch_{epoch:03d}.h5"
+
+
+class ValLoss(keras.callbacks.Callback):
+    """Val losses computed after the epoch's BN recalibration (Keras' own validation runs
+    before callbacks, on the stale statistics), as logs['val_loss'] and its parts."""
+
+    def __init__(self, generator) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.generator = generator
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is None:
+            return
+        values = self.model.evaluate(self.generator, verbose=0, return_dict=True)
+        logs.update({f"val_{key}": value for key, value in values.items()})
 
 
 class ValMap(keras.callbacks.Callback):
@@ -57,7 +72,7 @@ class RunRecorder(keras.callbacks.Callback):
         logs = dict(logs or {})
         number = epoch + 1
         path = self.snapshots / snapshot_name(number)
-        self.model.save(str(path), include_optimizer=False)
+        save_h5(self.model, path)
         self.rows = [r for r in self.rows if int(r["epoch"]) != number]
         self.rows.append({
             "epoch": number,
@@ -68,6 +83,7 @@ class RunRecorder(keras.callbacks.Callback):
         self._apply_retention()
         write_metrics(self.run_dir, self.rows)
         plot_curves(self.run_dir, self.rows)
+
 
     def _apply_retention(self) -> None:
         alive = [r for r in self.rows if r["snapshot"]]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from voc_tools.errors import GestureKitError
 
-from .inference import is_training_model, load_keras_model
+from .inference import is_training_model, load_keras_model, save_h5
 from .metadata import load_metadata
 
 INFERENCE_H5 = "inference.h5"
@@ -29,7 +29,7 @@ def convert(snapshot: str | Path, out: str | Path, force: bool = False) -> Path:
         raise GestureKitError("already an inference model; nothing to convert", snapshot)
     inference = models.convert_model(model)
     out.mkdir(parents=True, exist_ok=True)
-    inference.save(str(out / INFERENCE_H5), include_optimizer=False)
+    save_h5(inference, out / INFERENCE_H5)
     inference.save(str(out / SAVED_MODEL_DIR), save_format="tf", include_optimizer=False)
     metadata.model_type = "inference"
     metadata.extra = {**metadata.extra, "source_snapshot": str(snapshot.resolve())}

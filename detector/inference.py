@@ -1,6 +1,7 @@
 """Load a converted detector and run it on images: the one place detections are made."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,13 @@ def load_keras_model(path: str | Path, backbone: str):  # type: ignore[no-untype
     except (OSError, ValueError) as err:
         raise GestureKitError(f"not a keras-retinanet model ({str(err).splitlines()[0]})",
                               path) from None
+
+
+def save_h5(model, path: str | Path) -> None:  # type: ignore[no-untyped-def]
+    """Save a whole model as .h5 (keras-retinanet's format), without the optimizer."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*HDF5 file.*legacy")
+        model.save(str(path), include_optimizer=False)
 
 
 def is_training_model(model) -> bool:  # type: ignore[no-untyped-def]

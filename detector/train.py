@@ -17,7 +17,8 @@ from keras_retinanet.utils.transform import random_transform_generator  # noqa: 
 from tensorflow import keras  # noqa: E402
 
 from .batchnorm import RecalibrateBatchNorm  # noqa: E402
-from .callbacks import RunRecorder, ValMap  # noqa: E402
+from .callbacks import RunRecorder, ValLoss, ValMap, snapshot_name  # noqa: E402
+from .inference import save_h5  # noqa: E402
 from .data import VocGenerator  # noqa: E402
 from .metadata import ModelMetadata, preprocess_mode  # noqa: E402
 from .model import build_training_model, prediction_model, shapes_callback  # noqa: E402
@@ -110,8 +111,6 @@ class _ResumePoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.completed = epoch + 1
-        from .callbacks import snapshot_name
-
         _save_resume_state(self.run_dir, self.run_dir / "snapshots" / snapshot_name(epoch + 1),
                            epoch + 1)
 
@@ -150,6 +149,7 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
     resume_point = _ResumePoint(run_dir)
     callbacks = [
         RecalibrateBatchNorm(train_gen),
+        ValLoss(val_gen),
         ValMap(prediction_model(model), metadata, Path(config.root), config.val_split,
                config.eval_every),
         RunRecorder(run_dir, config.keep_best),
@@ -162,12 +162,12 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
           flush=True)
     try:
         model.fit(train_gen, steps_per_epoch=steps, epochs=config.epochs,
-                  initial_epoch=initial_epoch, validation_data=val_gen,
+                  initial_epoch=initial_epoch,
                   callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
     except KeyboardInterrupt:
         done = max(initial_epoch, resume_point.completed)
         path = run_dir / "snapshots" / "interrupted.h5"
-        model.save(str(path), include_optimizer=False)
+        save_h5(model, path)
         _save_resume_state(run_dir, path, done)
         print(f"\ninterrupted after {done} complete epochs; snapshot {path}; "
               f"continue with: gesturekit train {config.root} --out {run_dir} --resume",

@@ -42,8 +42,13 @@ def set_header_fields(data: bytes, source: str | Path, **values: str) -> bytes:
         text = escape(values[tag]).encode("utf-8")
         pattern = _pattern(tag)
         element = root.find(tag)
+        empty = re.compile(rb"<" + tag.encode() + rb"\s*/>")
         if element is not None and pattern.search(data):
             data = pattern.sub(lambda m: m.group(1) + text + m.group(3), data, count=1)
+        elif element is not None and empty.search(data):
+            tag_bytes = tag.encode()
+            data = empty.sub(lambda m: b"<" + tag_bytes + b">" + text + b"</" + tag_bytes + b">",
+                             data, count=1)
         elif element is None:
             data = _insert_field(data, tag, text, source)
         else:

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The main job on the built-in synthetic sample, on a fresh machine:
+# set up .venv, then sample -> frames -> VOC -> split -> check -> train -> best -> convert
+# -> evaluate -> testDetector. Prints the val mAP and the annotated image's path.
+# Each run writes into a new folder (work/sample-<time>); nothing earlier is touched.
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup_env.sh
+export PATH="$PWD/.venv/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2
+OUT=${1:-work/sample-$(date +%Y%m%d-%H%M%S)}
+EPOCHS=${EPOCHS:-12}
+STEPS=${STEPS:-60}
+
+gesturekit sample "$OUT/sample"
+gesturekit frames "$OUT"/sample/videos/*.mp4 "$OUT/frames"
+gesturekit voc init "$OUT/voc" --classes-file "$OUT/sample/classes.txt"
+gesturekit voc add "$OUT/voc" "$OUT/frames" --annotations "$OUT/sample/annotations"
+gesturekit split "$OUT/voc" --val 0.3 --seed 0
+gesturekit check "$OUT/voc"
+gesturekit train "$OUT/voc" --out "$OUT/run" --backbone mobilenet128_1.0 --weights none \
+  --head-width 64 --image-min-side 160 --image-max-side 214 --batch-size 4 \
+  --epochs "$EPOCHS" --steps "$STEPS" --random-transform
+best=$(gesturekit best "$OUT/run" --by map | sed -n 's/^best: //p')
+gesturekit convert "$best" "$OUT/model"
+gesturekit evaluate "$OUT/model/inference.h5" "$OUT/voc" --split val
+image=$(head -n 1 "$OUT/voc/ImageSets/Main/val.txt")
+python testDetector.py --model "$OUT/model/inference.h5" \
+  --image "$OUT/voc/JPEGImages/$image.jpg" --output "$OUT/detections.jpg"
+echo "annotated image: $OUT/detections.jpg"
