@@ -115,6 +115,17 @@ class _ResumePoint(keras.callbacks.Callback):
                            epoch + 1)
 
 
+def resume_config(run_dir: str | Path, epochs: int | None = None) -> TrainConfig:
+    """The saved configuration of a run, with a new total epoch count if given."""
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise GestureKitError("not a training run (no train_config.json)", run_dir)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    if epochs is not None:
+        saved["epochs"] = epochs
+    return TrainConfig(**saved)
+
+
 def train(config: TrainConfig, resume: bool = False) -> Path:
     """Train as configured; returns the run folder. Ctrl-C leaves a resumable snapshot."""
     import tensorflow as tf
@@ -123,9 +134,6 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
     classes = read_classes(layout.classes_file)
     state = _prepare_run_dir(config, resume)
     run_dir = Path(config.out)
-    if state is not None:  # keep the original settings, only the epoch count may grow
-        saved = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-        config = TrainConfig(**{**saved, "epochs": max(config.epochs, saved["epochs"])})
     tf.keras.utils.set_random_seed(config.seed)
 
     train_gen, val_gen = _generators(config, classes)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .csv_rows import append_csv_rows
 from .errors import GestureKitError
 from .naming import FRAMES_MANIFEST, frame_name
 
@@ -164,12 +165,7 @@ def expected_frames(info: VideoInfo, selection: FrameSelection) -> int | None:
 
 def append_manifest_row(manifest: Path, row: tuple) -> None:
     """Append one row (the header first when the file is new) and flush it to disk."""
-    new_file = not manifest.exists() or manifest.stat().st_size == 0
-    with manifest.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        if new_file:
-            writer.writerow(MANIFEST_COLUMNS)
-        writer.writerow(row)
+    append_csv_rows(manifest, MANIFEST_COLUMNS, [row])
 
 
 def _write_jpeg(image, path: Path, quality: int) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .annotation import read_annotation
 from .classes import read_classes, write_classes
+from .csv_rows import append_csv_rows
 from .errors import GestureKitError
 from .frames import read_manifest
 from .layout import VocLayout
@@ -235,9 +236,4 @@ def add_to_voc(root: str | Path, inputs: Sequence[str | Path],
 
 
 def _append_sources(path: Path, rows: list[tuple[str, str]]) -> None:
-    new_file = not path.exists() or path.stat().st_size == 0
-    with path.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        if new_file:
-            writer.writerow(SOURCES_COLUMNS)
-        writer.writerows(rows)
+    append_csv_rows(path, SOURCES_COLUMNS, rows)

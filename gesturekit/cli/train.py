@@ -13,7 +13,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="keras-retinanet backbone: resnet50/101/152, mobilenet128_1.0 "
                              "(mobilenet{128,160,192,224}_{0.25,0.5,0.75,1.0}), vgg16/19, "
                              "densenet121/169/201, EfficientNetB0..B6 (default resnet50)")
-    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="total epochs (default 50; with --resume: the run's own)")
     parser.add_argument("--steps", type=int, default=None,
                         help="steps per epoch (default: one pass over the train split)")
     parser.add_argument("--batch-size", type=int, default=2)
@@ -36,14 +37,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="compute val mAP every N epochs (default 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true",
-                        help="continue the run in --out from its last snapshot")
+                        help="continue the run in --out from its last snapshot, with the "
+                             "run's saved settings (only --epochs may change)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from detector.train import TrainConfig, default_learning_rate, train
+    from detector.train import TrainConfig, default_learning_rate, resume_config, train
 
-    config = TrainConfig(
-        root=args.root, out=args.out, backbone=args.backbone, epochs=args.epochs,
+    config = resume_config(args.out, args.epochs) if args.resume else TrainConfig(
+        root=args.root, out=args.out, backbone=args.backbone, epochs=args.epochs or 50,
         steps=args.steps, batch_size=args.batch_size, image_min_side=args.image_min_side,
         image_max_side=args.image_max_side, weights=args.weights,
         learning_rate=args.lr or default_learning_rate(args.weights),
