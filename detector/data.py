@@ -16,6 +16,7 @@ from voc_tools.layout import VocLayout
 from . import compat  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 from .ground_truth import read_ground_truth
 from keras_retinanet.preprocessing.generator import Generator  # noqa: E402
+from tensorflow import keras  # noqa: E402
 
 
 class VocGenerator(Generator):
@@ -71,3 +72,27 @@ class VocGenerator(Generator):
     def load_annotations(self, image_index: int) -> dict:
         truth = self.annotations[image_index]
         return {"labels": truth.labels.astype(np.float64), "bboxes": truth.boxes.copy()}
+
+
+class EpochOfSteps(keras.utils.Sequence):
+    """Presents ``steps`` batches per epoch from ``base``, cycling through it (reshuffled
+    at every wrap), so ``--steps`` may exceed one pass over a small dataset without Keras
+    stopping early with "input ran out of data"."""
+
+    def __init__(self, base: Generator, steps: int) -> None:
+        super().__init__()
+        self.base = base
+        self.steps = steps
+        self.offset = 0
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, index: int):  # type: ignore[no-untyped-def]
+        return self.base[(self.offset + index) % len(self.base)]
+
+    def on_epoch_end(self) -> None:
+        passes_before = self.offset // len(self.base)
+        self.offset += self.steps
+        if self.offset // len(self.base) != passes_before:
+            self.base.on_epoch_end()

@@ -19,11 +19,12 @@ from tensorflow import keras  # noqa: E402
 from .batchnorm import RecalibrateBatchNorm  # noqa: E402
 from .callbacks import RunRecorder, ValLoss, ValMap, snapshot_name  # noqa: E402
 from .inference import save_h5  # noqa: E402
-from .data import VocGenerator  # noqa: E402
+from .data import EpochOfSteps, VocGenerator  # noqa: E402
 from .metadata import ModelMetadata, preprocess_mode  # noqa: E402
 from .model import build_training_model, prediction_model, shapes_callback  # noqa: E402
 from .preprocess import normalize  # noqa: E402
 from .run_log import read_metrics  # noqa: E402
+from .schedule import CosineSchedule  # noqa: E402
 
 CONFIG_FILE = "train_config.json"
 RESUME_FILE = "resume.json"
@@ -46,6 +47,7 @@ class TrainConfig:
     random_transform: bool = False
     learning_rate: float = 1e-4
     head_width: int = 256
+    lr_schedule: str = "cosine"
     keep_best: int = 3
     eval_every: int = 1
     train_split: str = "train"
@@ -155,7 +157,9 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
                                        encoding="utf-8")
     steps = config.steps or math.ceil(train_gen.size() / config.batch_size)
     resume_point = _ResumePoint(run_dir)
-    callbacks = [
+    schedule = ([CosineSchedule(config.learning_rate, config.epochs, steps)]
+                if config.lr_schedule == "cosine" else [])
+    callbacks = schedule + [
         RecalibrateBatchNorm(train_gen),
         ValLoss(val_gen),
         ValMap(prediction_model(model), metadata, Path(config.root), config.val_split,
@@ -169,7 +173,7 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
           f"({', '.join(classes)}), validating on {val_gen.size()}; run folder {run_dir}",
           flush=True)
     try:
-        model.fit(train_gen, steps_per_epoch=steps, epochs=config.epochs,
+        model.fit(EpochOfSteps(train_gen, steps), epochs=config.epochs,
                   initial_epoch=initial_epoch,
                   callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
     except KeyboardInterrupt:

@@ -25,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=None,
                         help="Adam learning rate (default 1e-5 with pretrained weights, "
                              "1e-4 from scratch)")
+    parser.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine",
+                        help="cosine: linear warm-up then cosine decay to 0 over the run "
+                             "(default); constant: keras-retinanet's fixed rate")
     parser.add_argument("--head-width", type=int, default=256,
                         help="filters per layer in the box/class heads; 64 is a light, "
                              "~4x faster head (default 256, the paper's)")
@@ -49,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         steps=args.steps, batch_size=args.batch_size, image_min_side=args.image_min_side,
         image_max_side=args.image_max_side, weights=args.weights,
         learning_rate=args.lr or default_learning_rate(args.weights),
-        head_width=args.head_width, freeze_backbone=args.freeze_backbone,
+        lr_schedule=args.lr_schedule, head_width=args.head_width,
+        freeze_backbone=args.freeze_backbone,
         random_transform=args.random_transform, keep_best=args.keep_best,
         eval_every=args.eval_every, seed=args.seed)
     run_dir = train(config, resume=args.resume)

@@ -1,0 +1,43 @@
+"""Learning-rate schedule: linear warm-up, then cosine decay to zero over the run."""
+from __future__ import annotations
+
+import math
+
+from . import compat  # noqa: F401
+from tensorflow import keras  # noqa: E402
+
+
+def cosine_lr(step: int, total_steps: int, base_lr: float, warmup_steps: int) -> float:
+    """The learning rate at ``step`` (0-based) of ``total_steps``."""
+    if warmup_steps and step < warmup_steps:
+        return base_lr * (step + 1) / warmup_steps
+    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+    return base_lr * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+class CosineSchedule(keras.callbacks.Callback):
+    """Sets the optimizer's learning rate before every batch; resumes mid-run correctly
+    because the step is derived from the epoch number."""
+
+    def __init__(self, base_lr: float, epochs: int, steps_per_epoch: int,
+                 warmup_steps: int | None = None) -> None:
+        super().__init__()
+        self.base_lr = base_lr
+        self.steps_per_epoch = steps_per_epoch
+        self.total_steps = epochs * steps_per_epoch
+        self.warmup_steps = (min(steps_per_epoch, self.total_steps // 10)
+                             if warmup_steps is None else warmup_steps)
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        step = self.epoch * self.steps_per_epoch + batch
+        keras.backend.set_value(self.model.optimizer.learning_rate,
+                                cosine_lr(step, self.total_steps, self.base_lr,
+                                          self.warmup_steps))
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None:
+            logs["lr"] = float(keras.backend.get_value(self.model.optimizer.learning_rate))

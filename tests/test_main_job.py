@@ -1,0 +1,31 @@
+"""The README's main job, run exactly as a user runs it: ./run_sample.sh on the built-in
+sample. It must learn (val mAP >= 0.5), convert, evaluate and draw detections."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_run_sample_learns_converts_and_detects(tmp_path: Path) -> None:
+    out = tmp_path / "job"
+    result = subprocess.run(["bash", str(REPO / "run_sample.sh"), str(out)], cwd=REPO,
+                            capture_output=True, text=True, timeout=1500)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    evaluation = json.loads((out / "model" / "eval_val.json").read_text())
+    assert evaluation["map"] >= 0.5, evaluation
+    assert f"mAP@0.5 = {evaluation['map']:.4f}" in result.stdout
+    assert (out / "model" / "pr_val.png").stat().st_size > 0
+    assert (out / "run" / "curves.png").stat().st_size > 0
+
+    detections = [json.loads(line) for line in result.stdout.splitlines()
+                  if line.startswith("{")]
+    assert detections and {d["class"] for d in detections} <= {"grab", "drop"}
+    assert (out / "detections.jpg").stat().st_size > 0
+    assert f"annotated image: {out}/detections.jpg" in result.stdout
