@@ -6,19 +6,20 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup_env.sh
-export PATH="$PWD/.venv/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=2
+export PATH="$PWD/.venv/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=3
 OUT=${1:-work/sample-$(date +%Y%m%d-%H%M%S)}
-EPOCHS=${EPOCHS:-12}
-STEPS=${STEPS:-60}
+EPOCHS=${EPOCHS:-10}
+STEPS=${STEPS:-90}
 
-gesturekit sample "$OUT/sample"
+gesturekit sample "$OUT/sample" --videos 16 --frames 24
 gesturekit frames "$OUT"/sample/videos/*.mp4 "$OUT/frames"
 gesturekit voc init "$OUT/voc" --classes-file "$OUT/sample/classes.txt"
 gesturekit voc add "$OUT/voc" "$OUT/frames" --annotations "$OUT/sample/annotations"
 gesturekit split "$OUT/voc" --val 0.3 --seed 0
 gesturekit check "$OUT/voc"
-gesturekit train "$OUT/voc" --out "$OUT/run" --backbone mobilenet128_1.0 --weights none \
-  --head-width 64 --image-min-side 160 --image-max-side 214 --batch-size 4 \
+# From scratch (no downloads): a light MobileNet RetinaNet at 128 px, cosine LR schedule.
+gesturekit train "$OUT/voc" --out "$OUT/run" --backbone mobilenet128_0.5 --weights none \
+  --head-width 32 --image-min-side 128 --image-max-side 171 --batch-size 8 --lr 1e-3 \
   --epochs "$EPOCHS" --steps "$STEPS" --random-transform
 best=$(gesturekit best "$OUT/run" --by map | sed -n 's/^best: //p')
 gesturekit convert "$best" "$OUT/model"

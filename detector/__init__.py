@@ -5,4 +5,4 @@ Importing this package sets TF_USE_LEGACY_KERAS=1; import it before TensorFlow.
 import os
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

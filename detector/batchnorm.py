@@ -56,7 +56,7 @@ class RecalibrateBatchNorm(keras.callbacks.Callback):
     """Recalibrates BN statistics on ``batches`` training batches at every epoch end,
     before the epoch's evaluation and snapshot."""
 
-    def __init__(self, generator, batches: int = 16) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, generator, batches: int = 8) -> None:  # type: ignore[no-untyped-def]
         super().__init__()
         self.generator = generator
         self.batches = batches

@@ -18,7 +18,7 @@ import sys
 import types
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 _DONE = False
 _KERAS_SUBMODULES = ("backend", "layers", "models", "regularizers", "metrics",
