@@ -15,10 +15,13 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import types
+import warnings
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# keras-retinanet reuses one initializer instance for several layers (harmless here).
+warnings.filterwarnings("ignore", message="The initializer .* is unseeded")
 
 _DONE = False
 _KERAS_SUBMODULES = ("backend", "layers", "models", "regularizers", "metrics",

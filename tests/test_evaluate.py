@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from detector.evaluate import (box_overlaps, collect, compute_ap, evaluate_detections,
-                               evaluate_model, ground_truth_by_class, plot_pr_curves)
+                               ground_truth_by_class, plot_pr_curves)
 from gesturekit.cli import main
 from voc_tools.errors import GestureKitError
 from voc_tools.layout import VocLayout

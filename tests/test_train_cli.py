@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from gesturekit.cli import main
-from sample_data import make  # noqa: F401  (import check: the sample package is installed)
 
 from sample_voc import build_sample_voc
 

@@ -38,6 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="snapshots kept besides the last one (default 3)")
     parser.add_argument("--eval-every", type=int, default=1,
                         help="compute val mAP every N epochs (default 1)")
+    parser.add_argument("--train-split", default="train",
+                        help="ImageSets/Main list to train on (default train)")
+    parser.add_argument("--val-split", default="val",
+                        help="ImageSets/Main list for val loss and mAP (default val)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last snapshot, with the "
@@ -55,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
         lr_schedule=args.lr_schedule, head_width=args.head_width,
         freeze_backbone=args.freeze_backbone,
         random_transform=args.random_transform, keep_best=args.keep_best,
-        eval_every=args.eval_every, seed=args.seed)
+        eval_every=args.eval_every, train_split=args.train_split,
+        val_split=args.val_split, seed=args.seed)
     run_dir = train(config, resume=args.resume)
     print(f"run folder: {run_dir}  (pick the best snapshot: gesturekit best {run_dir})")
     return 0
