@@ -2,9 +2,13 @@
 """Draw a trained gesture detector's detections on an image.
 
     python testDetector.py --model runs/model/inference.h5 --image frame.jpg
+    python testDetector.py --model export/model.xml --image frame.jpg      # OpenVINO
+    python testDetector.py --model export/model.onnx --image frame.jpg     # onnxruntime
 
 Writes the annotated image and prints one JSON line per detection. Class names, input
-size and preprocessing come from the model's own metadata (gesturekit.json).
+size and preprocessing come from the model's own metadata (gesturekit.json, or the model
+card of an exported/third-party model); the backend is chosen from the file's suffix
+unless --backend says otherwise.
 """
 from __future__ import annotations
 
@@ -17,7 +21,14 @@ from pathlib import Path
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, help="converted model (.h5 from "
-                        "'gesturekit convert')")
+                        "'gesturekit convert') or exported model (.xml/.onnx from "
+                        "'gesturekit export')")
+    parser.add_argument("--backend", default="auto",
+                        choices=("auto", "keras", "openvino", "onnxruntime"),
+                        help="inference backend (default auto: .h5 keras, .xml openvino, "
+                        ".onnx onnxruntime)")
+    parser.add_argument("--card", help="model card (YAML/JSON) of a model that carries "
+                        "none, e.g. an Open Model Zoo detector")
     parser.add_argument("--image", required=True, help="image to run the detector on")
     parser.add_argument("--output", help="where to write the annotated image "
                         "(default: <image stem>_detections.jpg in the current folder)")
@@ -34,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         import cv2
 
         from detector.draw import draw_detections
-        from detector.inference import load_detector
+        from runtime.backends import load_detector
         from voc_tools.image_io import read_image_bgr
 
         image_path = Path(args.image)
@@ -42,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         if output.resolve() == image_path.resolve():
             raise GestureKitError("--output would overwrite the input image", output)
         image = read_image_bgr(image_path)
-        detector = load_detector(args.model)
+        if args.card and Path(args.model).suffix == ".h5":
+            raise GestureKitError("--card is for .xml/.onnx models; a .h5 reads its "
+                                  "gesturekit.json", args.card)
+        detector = load_detector(args.model, args.backend, args.card)
         detections = detector.detect(image, score_threshold=args.threshold)
         for record in detections.records():
             print(json.dumps({"image": str(image_path), **record}))

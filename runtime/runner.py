@@ -1,0 +1,90 @@
+"""One loaded model = card + adapter + engine; ``infer`` runs one image or clip."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from voc_tools.errors import GestureKitError
+
+from .cards import RuntimeCard, check_input_shape, find_card, read_card_file
+from .clip import ClipAdapter
+from .detector import DetectorAdapter
+from .outputs import TensorInfo
+
+
+def resolve_card(model_path: Path, card_path: str | Path | None) -> RuntimeCard:
+    """The card given, else the one the model carries or a shipped one."""
+    return read_card_file(card_path) if card_path is not None else find_card(model_path)
+
+
+def make_adapter(card: RuntimeCard, inputs: list[TensorInfo], outputs: list[TensorInfo],
+                 model_path: Path) -> DetectorAdapter | ClipAdapter:
+    """Check the card against the model's input and build the adapter for its kind."""
+    if len(inputs) != 1:
+        raise GestureKitError(f"expected a model with one input, this one has {len(inputs)}",
+                              model_path)
+    shape = inputs[0].shape
+    if shape is None:
+        raise GestureKitError("the model's input rank is unknown", model_path)
+    check_input_shape(card, list(shape), model_path)
+    adapter = DetectorAdapter if card.kind == "detector" else ClipAdapter
+    return adapter(card, outputs, model_path)
+
+
+class ModelRunner:
+    """A model ready to run synchronously; subclasses provide ``_run(tensor) -> outputs``."""
+
+    def __init__(self, name: str, path: Path, card: RuntimeCard,
+                 adapter: DetectorAdapter | ClipAdapter, backend: str) -> None:
+        self.name, self.path, self.card, self.adapter = name, path, card, adapter
+        self.backend = backend
+
+    _run: Callable[[np.ndarray], list[np.ndarray]]
+
+    @property
+    def classes(self) -> list[str]:
+        return self.card.classes
+
+    @property
+    def kind(self) -> str:
+        return self.card.kind
+
+    def infer(self, item: Any, **decode_args: Any) -> Any:
+        """Run one item (a BGR image for detectors, a :class:`~runtime.clip.Clip` for clip
+        classifiers) and decode the result."""
+        tensor, meta = self.adapter.prepare(item)
+        return self.adapter.decode(self._run(tensor), meta, **decode_args)
+
+    def detect(self, image_bgr: np.ndarray, score_threshold: float = 0.05,
+               max_detections: int = 100) -> Any:
+        """Detections in original-image pixels (the KerasDetector interface)."""
+        if self.kind != "detector":
+            raise GestureKitError(f"'{self.name}' is a {self.kind}, not a detector", self.path)
+        return self.infer(image_bgr, score_threshold=score_threshold,
+                          max_detections=max_detections)
+
+    def classify(self, clip: Any) -> Any:
+        """The class probabilities of one clip."""
+        if self.kind != "clip_classifier":
+            raise GestureKitError(f"'{self.name}' is a {self.kind}, not a clip classifier",
+                                  self.path)
+        return self.infer(clip)
+
+
+class OnnxRuntimeModel(ModelRunner):
+    """A model run by onnxruntime (e.g. an exported detector whose NMS is an ONNX Loop)."""
+
+    def __init__(self, path: str | Path, card_path: str | Path | None = None,
+                 name: str = "model") -> None:
+        from .engines import OnnxRuntimeSession
+
+        path = Path(path)
+        card = resolve_card(path, card_path)
+        self.session = OnnxRuntimeSession(path)
+        adapter = make_adapter(card, self.session.inputs, self.session.outputs, path)
+        super().__init__(name, path, card, adapter, "onnxruntime")
+
+    def _run(self, tensor: np.ndarray) -> list[np.ndarray]:
+        return self.session.run(tensor)
