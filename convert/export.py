@@ -1,0 +1,261 @@
+"""``export_model``: a converted detector -> ONNX and/or OpenVINO IR, with its model card.
+
+OpenVINO IR: both ways of putting NMS in the graph are built (keras-retinanet's NMS
+converted from the SavedModel, and the raw network + OpenVINO's NonMaxSuppression); their
+detections are compared and their latencies measured (interleaved, median); the faster
+one becomes ``model.xml`` when they agree. FP32 weights always (no FP16 compression).
+"""
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from voc_tools.errors import GestureKitError
+
+from .card import CARD_FILE, InputSpec, ModelCard
+from .preprocess import default_input_size, prepare_input, resize_rule
+from .source import ConvertedModel, find_converted
+
+FORMATS = ("onnx", "openvino")
+PRECISIONS = ("fp32", "bf16", "int8")
+ONNX_FILE, IR_FILE, IR_INT8_FILE = "model.onnx", "model.xml", "model_int8.xml"
+REPORT_FILE = "export_report.json"
+OUTPUTS = {
+    "boxes": {"name": "boxes", "shape": [1, 300, 4], "dtype": "float32",
+              "meaning": "x1 y1 x2 y2 in network-input pixels (divide by the resize scale "
+                         "for image pixels); rows past the detections are -1"},
+    "scores": {"name": "scores", "shape": [1, 300], "dtype": "float32",
+               "meaning": "confidence, best first; -1 past the detections"},
+    "labels": {"name": "labels", "shape": [1, 300], "dtype": "int32",
+               "meaning": "index into classes; -1 past the detections"},
+}
+
+
+@dataclass
+class ExportResult:
+    """What ``export_model`` wrote, with the measurements it made."""
+
+    out: Path
+    card: ModelCard
+    files: dict[str, Path] = field(default_factory=dict)
+    report: dict | None = None
+
+
+def _tool_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in ("tensorflow", "tf-keras", "keras-retinanet", "tf2onnx", "onnx",
+                 "onnxruntime", "openvino", "nncf"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def cpu_capabilities() -> list[str]:
+    """What OpenVINO's CPU plugin reports in OPTIMIZATION_CAPABILITIES."""
+    import openvino as ov
+
+    return [str(c) for c in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")]
+
+
+def _prepare_out(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise GestureKitError("exists and is not a folder", out)
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise GestureKitError("is not empty; pass --force to export into it (files of the "
+                              "same name are replaced)", out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _input_spec(source: ConvertedModel, input_size: tuple[int, int] | None,
+                dynamic: bool) -> InputSpec:
+    meta = source.metadata
+    height, width = input_size or default_input_size(meta.image_min_side, meta.image_max_side)
+    if height < 32 or width < 32:
+        raise GestureKitError(f"input size {height}x{width} is too small (at least 32x32)")
+    return InputSpec("input", "NHWC", int(height), int(width), dynamic, meta.color_order,
+                     "float32", meta.preprocess,
+                     resize_rule(meta.image_min_side, meta.image_max_side))
+
+
+def _probe_batch(spec: InputSpec, calib: Path | None) -> np.ndarray:
+    """A real image for comparing and timing (first val image), else a mid-gray frame."""
+    from voc_tools.image_io import read_image_bgr
+    from voc_tools.layout import VocLayout
+
+    image = np.full((480, 640, 3), 127, np.uint8)
+    if calib is not None:
+        layout = VocLayout(Path(calib)).require()
+        ids = layout.read_split("val") or layout.read_split("train")
+        if ids:
+            image = read_image_bgr(layout.image_path(ids[0]))
+    return prepare_input(image, spec)[0]
+
+
+def _same_detections(a: dict, b: dict) -> bool:
+    keep_a, keep_b = a["scores"][0] > -1, b["scores"][0] > -1
+    if keep_a.sum() != keep_b.sum():
+        return False
+    return bool(np.allclose(a["boxes"][0][keep_a], b["boxes"][0][keep_b], atol=1e-2)
+                and np.allclose(a["scores"][0][keep_a], b["scores"][0][keep_b], atol=1e-4)
+                and (a["labels"][0][keep_a] == b["labels"][0][keep_b]).all())
+
+
+def _build_openvino(source: ConvertedModel, spec: InputSpec, batch: np.ndarray,
+                    info: dict):  # type: ignore[no-untyped-def]
+    """Both NMS variants; returns (chosen model, raw model, NMS settings)."""
+    import openvino as ov
+
+    from detector.inference import load_keras_model
+
+    from .latency import interleaved_median_ms
+    from .openvino_export import attach_nms, openvino_raw, openvino_with_tf_nms
+    from .tf_graph import filter_settings
+
+    start = time.perf_counter()
+    keras_model = load_keras_model(source.h5, source.metadata.backbone)
+    settings = filter_settings(keras_model)
+    variants = {"tensorflow": openvino_with_tf_nms(source.saved_model, spec)}
+    raw = openvino_raw(keras_model, spec)
+    variants["openvino"] = attach_nms(raw, settings)
+    info["timings_s"]["openvino"] = round(time.perf_counter() - start, 2)
+    core = ov.Core()
+    compiled = {name: core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+                for name, model in variants.items()}
+    results = {name: {k: v for k, v in zip(("boxes", "scores", "labels"),
+                                           (c(batch)[c.output(n)] for n in
+                                            ("boxes", "scores", "labels")))}
+               for name, c in compiled.items()}
+    agree = _same_detections(results["tensorflow"], results["openvino"])
+    requests = {name: c.create_infer_request() for name, c in compiled.items()}
+    latency = interleaved_median_ms({name: (lambda r=r: r.infer({0: batch}))
+                                     for name, r in requests.items()})
+    chosen = min(latency, key=latency.get) if agree else "tensorflow"
+    info["nms"] = {"chosen": chosen, "latency_ms_median": latency,
+                   "detections_agree": agree, "settings": settings,
+                   "variants": {"tensorflow": "keras-retinanet FilterDetections converted "
+                                              "from the SavedModel",
+                                "openvino": "raw network + OpenVINO NonMaxSuppression-9"}}
+    return variants[chosen], raw, settings
+
+
+def _evaluate(detector, calib: Path, split: str = "val") -> float:  # type: ignore[no-untyped-def]
+    from detector.evaluate import collect, evaluate_detections
+    from voc_tools.layout import VocLayout
+
+    layout = VocLayout(Path(calib)).require()
+    ids = layout.read_split(split)
+    if not ids:
+        raise GestureKitError(f"the '{split}' list is empty", layout.split_path(split))
+    detections, annotations = collect(detector, layout, ids, progress=True)
+    return float(evaluate_detections(detections, annotations, detector.classes).map)
+
+
+def export_model(model: str | Path, out: str | Path, formats: tuple[str, ...] = FORMATS,
+                 precision: str = "fp32", input_size: tuple[int, int] | None = None,
+                 dynamic: bool = False, calib: str | Path | None = None,
+                 calib_size: int = 300, force: bool = False) -> ExportResult:
+    """Export the converted model at ``model`` (folder or inference.h5) into ``out``.
+
+    Writes model.onnx and/or model.xml/.bin (FP32, NMS inside), model_int8.xml/.bin for
+    ``precision='int8'`` (NNCF, calibrated on ``calib``'s train split), ``gesturekit.json``
+    and, when ``calib`` is given, ``export_report.json`` with val-split mAPs.
+    """
+    from .card import RT_INFO_KEY  # noqa: F401  (documented where the IR keeps the card)
+    from .detectors import OV_PRECISION, ExportedDetector, onnx_detector, openvino_detector
+    from .openvino_export import attach_nms, save_ir
+    from .verify import sha256, verify_export
+
+    if precision not in PRECISIONS:
+        raise GestureKitError(f"unknown precision '{precision}' (one of {PRECISIONS})")
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise GestureKitError(f"unknown format {bad} (choose from {FORMATS})")
+    if precision == "int8" and "openvino" not in formats:
+        raise GestureKitError("INT8 is an OpenVINO export: use --format openvino or all")
+    if precision == "int8" and calib is None:
+        raise GestureKitError("INT8 needs calibration images: pass --calib VOC_ROOT")
+    source = find_converted(model)
+    calib = None if calib is None else Path(calib)
+    out = Path(out)
+    spec = _input_spec(source, input_size, dynamic)
+    _prepare_out(out, force)
+
+    meta = asdict(source.metadata)
+    classes = meta.pop("classes")
+    info: dict = {"tools": _tool_versions(), "timings_s": {}, "source": str(source.folder),
+                  "platform": platform.processor() or platform.machine(), "sha256": {}}
+    card = ModelCard("detector", classes, spec, OUTPUTS, {}, {}, meta, info)
+    card.precision = {"default": precision, "inference_precision_hint": OV_PRECISION[precision],
+                      "weights": "fp32" if precision != "int8" else "int8 (NNCF, NMS float)"}
+    result = ExportResult(out, card)
+    batch = _probe_batch(spec, calib)
+    if precision == "bf16" or "openvino" in formats:
+        info["cpu_optimization_capabilities"] = cpu_capabilities()
+
+    if "onnx" in formats:
+        from .onnx_export import export_onnx
+
+        start = time.perf_counter()
+        card.files["onnx"] = ONNX_FILE
+        result.files["onnx"] = export_onnx(source.saved_model, spec, out / ONNX_FILE)
+        info["timings_s"]["onnx"] = round(time.perf_counter() - start, 2)
+    raw = settings = None
+    ir_model = None
+    if "openvino" in formats:
+        ir_model, raw, settings = _build_openvino(source, spec, batch, info)
+        card.files["openvino_fp32"] = IR_FILE
+    int8_model = None
+    if precision == "int8":
+        from .quantize import calibration_images, quantize_int8
+
+        start = time.perf_counter()
+        images = calibration_images(calib, "train", calib_size)
+        int8_model = attach_nms(quantize_int8(raw, spec, images), settings)
+        info["timings_s"]["int8"] = round(time.perf_counter() - start, 2)
+        info["int8"] = {"calibration": f"{len(images)} images of {calib} train split",
+                        "quantized": "network only; NMS, TopK and padding stay float"}
+        card.files["openvino_int8"] = IR_INT8_FILE
+    # Save every IR with the finished card in its rt_info, then record checksums.
+    if ir_model is not None:
+        result.files["openvino_fp32"] = save_ir(ir_model, out / IR_FILE, card)
+    if int8_model is not None:
+        result.files["openvino_int8"] = save_ir(int8_model, out / IR_INT8_FILE, card)
+    for path in list(result.files.values()):
+        for part in (path, path.with_suffix(".bin")):
+            if part.is_file() and part.suffix != ".xml":
+                info["sha256"][part.name] = sha256(part)
+    card.save(out)
+    verify_export(out)
+
+    if calib is not None:
+        report: dict = {"root": str(calib), "split": "val", "map": {}}
+        fp32 = out / IR_FILE if "openvino" in formats else None
+        detectors: dict[str, ExportedDetector] = {}
+        if fp32 is not None:
+            detectors["fp32"] = openvino_detector(fp32, card, "f32")
+            detectors["bf16"] = openvino_detector(fp32, card, "bf16")
+        else:
+            detectors["fp32"] = onnx_detector(out / ONNX_FILE, card)
+        if int8_model is not None:
+            detectors["int8"] = openvino_detector(out / IR_INT8_FILE, card, "f32")
+        for name, detector in detectors.items():
+            report["map"][name] = round(_evaluate(detector, calib), 6)
+        report["map_change_vs_fp32"] = {name: round(value - report["map"]["fp32"], 6)
+                                        for name, value in report["map"].items()
+                                        if name != "fp32"}
+        report["nms"] = info.get("nms")
+        report["timings_s"] = info["timings_s"]
+        (out / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        result.report = report
+        info["map_val"] = report["map"]
+        card.save(out)
+    return result
