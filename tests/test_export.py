@@ -1,0 +1,224 @@
+"""gesturekit export: ONNX / OpenVINO IR parity with Keras, INT8 report, card, bad inputs."""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gesturekit import cli
+from sample_voc import build_sample_voc
+from voc_tools.errors import GestureKitError
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # until setup.py's find_packages lists convert*
+    sys.path.insert(0, str(REPO))
+
+from convert.card import load_card  # noqa: E402
+from convert.verify import verify_export  # noqa: E402
+
+
+@pytest.fixture
+def cli_main(monkeypatch):  # type: ignore[no-untyped-def]
+    """gesturekit.cli.main with the export verb registered."""
+    if "export" not in cli.VERBS:
+        monkeypatch.setattr(cli, "VERBS", cli.VERBS + ("export",))
+    return cli.main
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
+    """A briefly trained small detector, converted, and its VOC root (through the CLI)."""
+    base = tmp_path_factory.mktemp("export")
+    root = build_sample_voc(base / "data", videos=3, frames=12)
+    run = base / "run"
+    assert cli.main(["train", str(root), "--out", str(run), "--backbone", "mobilenet128_0.5",
+                     "--weights", "none", "--head-width", "32", "--image-min-side", "128",
+                     "--image-max-side", "171", "--batch-size", "8", "--epochs", "1",
+                     "--steps", "20", "--lr", "1e-3"]) == 0
+    snapshot = sorted((run / "snapshots").glob("*.h5"))[-1]
+    assert cli.main(["convert", str(snapshot), str(base / "model")]) == 0
+    return {"root": root, "model": base / "model", "base": base}
+
+
+@pytest.fixture(scope="module")
+def exported(trained) -> Path:  # type: ignore[no-untyped-def]
+    """ONNX + OpenVINO FP32 + INT8 (20 calibration images), with the val mAP report."""
+    out = trained["base"] / "exported"
+    argv = ["export", str(trained["model"] / "inference.h5"), "--format", "all",
+            "--out", str(out), "--precision", "int8", "--calib", str(trained["root"]),
+            "--calib-size", "20"]
+    verbs = cli.VERBS
+    cli.VERBS = verbs + ("export",)
+    try:
+        assert cli.main(argv) == 0
+    finally:
+        cli.VERBS = verbs
+    return out
+
+
+def _matched(reference, other, iou: float = 0.99, score_tol: float = 1e-3) -> bool:  # type: ignore[no-untyped-def]
+    """Every detection has one partner: same label, IoU >= iou, score within score_tol."""
+    from detector.evaluate import box_overlaps
+
+    if len(reference) != len(other):
+        return False
+    if len(reference) == 0:
+        return True
+    overlaps = box_overlaps(reference.boxes, other.boxes)
+    free = np.ones(len(other), dtype=bool)
+    for i in range(len(reference)):
+        ok = (free & (overlaps[i] >= iou) & (other.labels == reference.labels[i])
+              & (np.abs(other.scores - reference.scores[i]) <= score_tol))
+        if not ok.any():
+            return False
+        free[np.flatnonzero(ok)[0]] = False
+    return True
+
+
+@pytest.mark.slow
+def test_parity_keras_onnx_openvino(trained, exported) -> None:  # type: ignore[no-untyped-def]
+    from convert.detectors import onnx_detector, openvino_detector
+    from detector.inference import load_detector
+    from voc_tools.image_io import read_image_bgr
+    from voc_tools.layout import VocLayout
+
+    card = load_card(exported)
+    keras = load_detector(trained["model"] / "inference.h5")
+    backends = {"onnx": onnx_detector(card.file("onnx"), card),
+                "openvino": openvino_detector(card.file("openvino_fp32"), card, "f32")}
+    layout = VocLayout(trained["root"])
+    ids = layout.read_split("val")[:5]
+    total = 0
+    for image_id in ids:
+        image = read_image_bgr(layout.image_path(image_id))
+        reference = keras.detect(image)
+        total += len(reference)
+        for name, backend in backends.items():
+            assert _matched(reference, backend.detect(image)), (name, image_id)
+    assert total > 0, "the trained model found nothing; parity would be vacuous"
+
+
+@pytest.mark.slow
+def test_card_report_and_rt_info(exported) -> None:  # type: ignore[no-untyped-def]
+    import openvino as ov
+
+    card = load_card(exported / "model.xml")
+    assert card.kind == "detector" and card.classes == ["grab", "drop"]
+    assert (card.input.height, card.input.width, card.input.layout) == (128, 171, "NHWC")
+    assert card.input.resize["pad_after_normalise"] is True
+    assert set(card.files) == {"onnx", "openvino_fp32", "openvino_int8"}
+    assert card.precision["default"] == "int8"
+    nms = card.export["nms"]
+    assert nms["chosen"] in ("openvino", "tensorflow") and nms["detections_agree"]
+    report = json.loads((exported / "export_report.json").read_text())
+    for name in ("fp32", "bf16", "int8"):
+        assert isinstance(report["map"][name], float) and 0.0 <= report["map"][name] <= 1.0
+    assert report["map_change_vs_fp32"]["int8"] == pytest.approx(
+        report["map"]["int8"] - report["map"]["fp32"], abs=1e-5)
+    # The .xml alone describes the model: classes and input in its rt_info.
+    model = ov.Core().read_model(str(exported / "model.xml"))
+    assert json.loads(model.get_rt_info(["gesturekit", "classes"]).astype(str)) == card.classes
+    alone = exported.parent / "alone"
+    alone.mkdir()
+    for name in ("model.xml", "model.bin"):
+        shutil.copy(exported / name, alone / name)
+    assert load_card(alone / "model.xml").input.height == 128
+    assert verify_export(exported).files == card.files
+
+
+@pytest.mark.slow
+def test_bf16_hint_recorded(trained, cli_main, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "bf16"
+    assert cli_main(["export", str(trained["model"]), "--format", "openvino", "--out",
+                     str(out), "--precision", "bf16", "--input-size", "96x128"]) == 0
+    card = load_card(out)
+    assert card.precision["inference_precision_hint"] == "bf16"
+    assert "FP32" in card.export["cpu_optimization_capabilities"]
+    assert (card.input.height, card.input.width) == (96, 128)
+    assert card.export["nms"]["latency_ms_median"]["openvino"] > 0
+
+
+def _copy_ir(exported: Path, folder: Path, with_card: bool) -> Path:
+    folder.mkdir()
+    for name in ("model.xml", "model.bin") + (("gesturekit.json",) if with_card else ()):
+        shutil.copy(exported / name, folder / name)
+    return folder / "model.xml"
+
+
+@pytest.mark.slow
+def test_truncated_bin_is_one_line_error(exported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for with_card in (False, True):
+        xml = _copy_ir(exported, tmp_path / f"card{with_card}", with_card)
+        data = xml.with_suffix(".bin").read_bytes()
+        xml.with_suffix(".bin").write_bytes(data[: len(data) // 2])
+        with pytest.raises(GestureKitError) as err:
+            verify_export(xml)
+        assert "\n" not in str(err.value) and "model." in str(err.value)
+
+
+@pytest.mark.slow
+def test_bin_of_another_model_is_refused(exported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    xml = _copy_ir(exported, tmp_path / "ir", with_card=False)
+    shutil.copy(exported / "model_int8.bin", xml.with_suffix(".bin"))
+    with pytest.raises(GestureKitError, match="model.xml.*(truncated|another model)"):
+        verify_export(xml)
+    with_card = _copy_ir(exported, tmp_path / "ir_card", with_card=True)
+    shutil.copy(exported / "model_int8.bin", with_card.with_suffix(".bin"))
+    with pytest.raises(GestureKitError, match="model.bin.*does not belong"):
+        verify_export(with_card)
+
+
+@pytest.mark.slow
+def test_onnx_of_the_wrong_kind(exported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("GlobalAveragePool", ["input"], ["pooled"]),
+         helper.make_node("Flatten", ["pooled"], ["prob"])], "classifier",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 224, 224])],
+        [helper.make_tensor_value_info("prob", TensorProto.FLOAT, [1, 3])])
+    onnx_path = tmp_path / "model.onnx"
+    onnx.save(helper.make_model(graph), str(onnx_path))
+    shutil.copy(exported / "gesturekit.json", tmp_path / "gesturekit.json")
+    with pytest.raises(GestureKitError, match=r"model.onnx: not a GestureKit detector"):
+        verify_export(onnx_path)
+
+
+@pytest.mark.slow
+def test_card_disagreeing_with_the_model(exported, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "edited"
+    shutil.copytree(exported, folder)
+    card = json.loads((folder / "gesturekit.json").read_text())
+    card["input"]["height"] = 256
+    (folder / "gesturekit.json").write_text(json.dumps(card))
+    for name in ("model.onnx", "model.xml"):
+        with pytest.raises(GestureKitError, match=f"{name}: the model's input shape"):
+            verify_export(folder / name)
+
+
+def test_non_empty_out_refused_without_force(cli_main, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    model = tmp_path / "model"
+    (model / "saved_model").mkdir(parents=True)
+    (model / "saved_model" / "saved_model.pb").write_bytes(b"x")
+    (model / "inference.h5").write_bytes(b"x")
+    (model / "gesturekit.json").write_text(json.dumps(
+        {"format": "gesturekit-model", "version": 1, "classes": ["a"],
+         "backbone": "mobilenet128_0.5", "image_min_side": 128, "image_max_side": 171,
+         "model_type": "inference"}))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")
+    assert cli_main(["export", str(model), "--out", str(out)]) == 2
+    message = capsys.readouterr().err.strip()
+    assert "\n" not in message and str(out) in message and "--force" in message
+    assert (out / "mine.txt").read_text() == "keep me"
+
+
+def test_bad_model_path_is_one_line(cli_main, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert cli_main(["export", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+    assert "nope: not found" in capsys.readouterr().err
