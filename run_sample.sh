@@ -26,5 +26,5 @@ gesturekit convert "$best" "$OUT/model"
 gesturekit evaluate "$OUT/model/inference.h5" "$OUT/voc" --split val
 image=$(head -n 1 "$OUT/voc/ImageSets/Main/val.txt")
 python testDetector.py --model "$OUT/model/inference.h5" \
-  --image "$OUT/voc/JPEGImages/$image.jpg" --output "$OUT/detections.jpg" --threshold 0.3
+  --image "$OUT/voc/JPEGImages/$image.jpg" --output "$OUT/detections.jpg" --threshold 0.2
 echo "annotated image: $OUT/detections.jpg"
