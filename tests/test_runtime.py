@@ -303,3 +303,111 @@ def test_backend_choice_from_the_file() -> None:
     with pytest.raises(GestureKitError) as err:
         load_detector(REPO / "absent.xml")
     assert "not found" in one_line(err, REPO / "absent.xml")
+
+
+# ---------------------------------------------------------------- our exported detector
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small trained detector, converted and exported ('gesturekit export --format all');
+    returns (export folder, VOC root)."""
+    from gesturekit import cli
+    from gesturekit.cli import main
+    from sample_voc import build_sample_voc
+
+    work = tmp_path_factory.mktemp("exported")
+    root = build_sample_voc(work / "data", videos=3, frames=8)
+    assert main(["train", str(root), "--out", str(work / "run"), "--backbone",
+                 "mobilenet128_0.5", "--weights", "none", "--head-width", "32",
+                 "--image-min-side", "128", "--image-max-side", "171", "--batch-size", "8",
+                 "--epochs", "2", "--steps", "10", "--lr", "1e-3"]) == 0
+    assert main(["convert", str(work / "run" / "snapshots" / "epoch_002.h5"),
+                 str(work / "model")]) == 0
+    argv = ["export", str(work / "model"), "--format", "all", "--out", str(work / "export")]
+    if "export" in cli.VERBS:
+        assert main(argv) == 0
+    else:  # the verb module exists before the CLI registers it
+        import argparse
+
+        from gesturekit.cli import export
+
+        parser = argparse.ArgumentParser()
+        export.add_arguments(parser)
+        assert export.run(parser.parse_args(argv[1:])) == 0
+    return work / "export", root
+
+
+def matched(a, b) -> None:  # type: ignore[no-untyped-def]
+    """The same detections: IoU >= 0.99 box by box, scores within 1e-3, same labels."""
+    assert len(a) == len(b)
+    for box_a, box_b in zip(a.boxes, b.boxes):
+        if (box_a[2:] <= box_a[:2]).any():  # an untrained model's empty box: no IoU
+            np.testing.assert_allclose(box_a, box_b, atol=0.05)
+            continue
+        x1, y1 = np.maximum(box_a[:2], box_b[:2])
+        x2, y2 = np.minimum(box_a[2:], box_b[2:])
+        inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+        union = np.prod(box_a[2:] - box_a[:2]) + np.prod(box_b[2:] - box_b[:2]) - inter
+        assert inter / union >= 0.99
+    np.testing.assert_allclose(a.scores, b.scores, atol=1e-3)
+    np.testing.assert_array_equal(a.labels, b.labels)
+
+
+@pytest.mark.slow
+def test_exported_detector_beside_person_detector_and_clip_classifier_in_one_core(
+        exported: tuple[Path, Path], clip_model: tuple[Path, Path, object],
+        hands_video: Path) -> None:
+    folder, root = exported
+    server = ModelServer()
+    hands = server.add("hands", folder / "model.xml")  # carries its own card
+    person = server.add("person", omz_xml())
+    gesture = server.add("gesture", clip_model[0], clip_model[1])
+    assert server.names == ["hands", "person", "gesture"]
+    assert all(m.server.core is server.core for m in (hands, person, gesture))
+    assert hands.classes == ["grab", "drop"] and hands.settings()["precision"] == "f32"
+    assert (hands.card.height, hands.card.width) == (128, 171)
+
+    frames = video_frames(hands_video, [150, 200, 300, 900])
+    people = list(server.stream("person", frames, score_threshold=0.3))
+    assert [len(d) for d in people] == [2, 2, 1, 1]
+    found = [hands.detect(frame, score_threshold=0.05) for frame in frames]
+    for streamed, sync in zip(server.stream("hands", frames, score_threshold=0.05), found):
+        matched(streamed, sync)
+    best = people[0].boxes[0]
+    sampler = ClipSampler(CLIP_T, 25, 12.5)
+    for frame in video_frames(hands_video, list(range(150 - 14, 151))):
+        sampler.push(frame)
+    prediction = server.infer("gesture", Clip(sampler.clip(), best))
+    assert prediction.probabilities.sum() == pytest.approx(1.0, abs=1e-6)
+
+    onnx = load_detector(folder / "model.onnx")  # onnxruntime
+    images = [cv2.imread(str(p)) for p in sorted((root / "JPEGImages").glob("*.jpg"))[:4]]
+    for image in images + frames:
+        ov_result = hands.detect(image, 0.05, 20)
+        assert len(ov_result) > 0
+        matched(ov_result, onnx.detect(image, 0.05, 20))
+
+
+@pytest.mark.slow
+def test_testdetector_runs_exported_xml_and_onnx(exported: tuple[Path, Path],
+                                                 tmp_path: Path) -> None:
+    folder, root = exported
+    image = sorted((root / "JPEGImages").glob("*.jpg"))[0]
+    outputs = {}
+    for model, backend in (("model.xml", "auto"), ("model.onnx", "auto"),
+                           ("model.onnx", "onnxruntime")):
+        result = subprocess.run(
+            [sys.executable, str(REPO / "testDetector.py"), "--model", str(folder / model),
+             "--image", str(image), "--output", str(tmp_path / "drawn.jpg"), "--threshold",
+             "0.05", "--backend", backend], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        outputs[model] = [json.loads(line) for line in result.stdout.splitlines()]
+        assert outputs[model] and {r["class"] for r in outputs[model]} <= {"grab", "drop"}
+    assert [r["class"] for r in outputs["model.xml"]] == [r["class"] for r in
+                                                          outputs["model.onnx"]]
+    result = subprocess.run(
+        [sys.executable, str(REPO / "testDetector.py"), "--model", str(folder / "model.onnx"),
+         "--image", str(image), "--output", str(tmp_path / "drawn.jpg"), "--backend",
+         "openvino"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "try --backend onnxruntime" in result.stderr and "Traceback" not in result.stderr
