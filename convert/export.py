@@ -17,7 +17,7 @@ import numpy as np
 
 from voc_tools.errors import GestureKitError
 
-from .card import CARD_FILE, InputSpec, ModelCard
+from .card import InputSpec, ModelCard
 from .preprocess import default_input_size, prepare_input, resize_rule
 from .source import ConvertedModel, find_converted
 
@@ -169,7 +169,6 @@ def export_model(model: str | Path, out: str | Path, formats: tuple[str, ...] = 
     ``precision='int8'`` (NNCF, calibrated on ``calib``'s train split), ``gesturekit.json``
     and, when ``calib`` is given, ``export_report.json`` with val-split mAPs.
     """
-    from .card import RT_INFO_KEY  # noqa: F401  (documented where the IR keeps the card)
     from .detectors import OV_PRECISION, ExportedDetector, onnx_detector, openvino_detector
     from .openvino_export import attach_nms, save_ir
     from .verify import sha256, verify_export
