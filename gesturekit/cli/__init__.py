@@ -11,7 +11,7 @@ import importlib
 import sys
 
 VERBS = ("sample", "frames", "rename", "voc", "split", "check", "train", "evaluate",
-         "best", "convert", "export")
+         "best", "convert", "export", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
