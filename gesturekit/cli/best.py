@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "Pick the best surviving snapshot of a training run (by mAP or validation loss)."
+HELP = "pick the best surviving snapshot of a training run (by val mAP or val loss)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

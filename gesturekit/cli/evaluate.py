@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "Measure a converted model's Pascal VOC mAP on a dataset split (JSON + PR curves)."
+HELP = "measure a converted model's Pascal VOC mAP on a dataset split (JSON + PR curves)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
