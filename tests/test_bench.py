@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,19 +12,14 @@ from gesturekit import cli
 from sample_voc import build_sample_voc
 from voc_tools.errors import GestureKitError
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # until setup.py's find_packages lists convert*
-    sys.path.insert(0, str(REPO))
 
 from convert.benchmark import (BACKENDS, interleaved_times, latency_stats,  # noqa: E402
                                markdown, rotated_order, targets, write_report)
 
 
 @pytest.fixture
-def cli_main(monkeypatch):  # type: ignore[no-untyped-def]
-    """gesturekit.cli.main with the export and bench verbs registered."""
-    extra = tuple(v for v in ("export", "bench") if v not in cli.VERBS)
-    monkeypatch.setattr(cli, "VERBS", cli.VERBS + extra)
+def cli_main():  # type: ignore[no-untyped-def]
+    """The gesturekit command's entry point."""
     return cli.main
 
 

@@ -182,6 +182,7 @@ def _real_inference_model():  # type: ignore[no-untyped-def]
     from keras_retinanet import models
     from tensorflow import keras
 
+    keras.utils.set_random_seed(0)  # earlier tests in the process must not change the model
     rng = np.random.default_rng(0)
     model = models.backbone(BACKBONE).retinanet(num_classes=len(CLASSES))
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,19 +12,14 @@ from gesturekit import cli
 from sample_voc import build_sample_voc
 from voc_tools.errors import GestureKitError
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # until setup.py's find_packages lists convert*
-    sys.path.insert(0, str(REPO))
 
 from convert.card import load_card  # noqa: E402
 from convert.verify import verify_export  # noqa: E402
 
 
 @pytest.fixture
-def cli_main(monkeypatch):  # type: ignore[no-untyped-def]
-    """gesturekit.cli.main with the export verb registered."""
-    if "export" not in cli.VERBS:
-        monkeypatch.setattr(cli, "VERBS", cli.VERBS + ("export",))
+def cli_main():  # type: ignore[no-untyped-def]
+    """The gesturekit command's entry point."""
     return cli.main
 
 
@@ -51,12 +45,7 @@ def exported(trained) -> Path:  # type: ignore[no-untyped-def]
     argv = ["export", str(trained["model"] / "inference.h5"), "--format", "all",
             "--out", str(out), "--precision", "int8", "--calib", str(trained["root"]),
             "--calib-size", "20"]
-    verbs = cli.VERBS
-    cli.VERBS = verbs + ("export",)
-    try:
-        assert cli.main(argv) == 0
-    finally:
-        cli.VERBS = verbs
+    assert cli.main(argv) == 0
     return out
 
 
