@@ -71,6 +71,8 @@ class ModelMetadata:
 def find_metadata(model_path: str | Path) -> Path:
     """The sidecar of a model file or folder: its own folder first, then the parent."""
     model_path = Path(model_path)
+    if not model_path.exists():
+        raise GestureKitError("model not found", model_path)
     folder = model_path if model_path.is_dir() else model_path.parent
     for candidate in (folder / METADATA_FILE, folder.parent / METADATA_FILE):
         if candidate.is_file():
