@@ -39,34 +39,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from voc_tools.errors import run_reporting_errors
+
+    return run_reporting_errors("testDetector", lambda: detect_and_draw(args))
+
+
+def detect_and_draw(args: argparse.Namespace) -> None:
+    """Run the model on the image, print the detections, write the annotated image."""
+    import cv2
+
+    from detector.draw import draw_detections
+    from runtime.backends import load_detector
     from voc_tools.errors import GestureKitError
+    from voc_tools.image_io import read_image_bgr
 
-    try:
-        import cv2
-
-        from detector.draw import draw_detections
-        from runtime.backends import load_detector
-        from voc_tools.image_io import read_image_bgr
-
-        image_path = Path(args.image)
-        output = Path(args.output or f"{image_path.stem}_detections.jpg")
-        if output.resolve() == image_path.resolve():
-            raise GestureKitError("--output would overwrite the input image", output)
-        image = read_image_bgr(image_path)
-        if args.card and Path(args.model).suffix == ".h5":
-            raise GestureKitError("--card is for .xml/.onnx models; a .h5 reads its "
-                                  "gesturekit.json", args.card)
-        detector = load_detector(args.model, args.backend, args.card)
-        detections = detector.detect(image, score_threshold=args.threshold)
-        for record in detections.records():
-            print(json.dumps({"image": str(image_path), **record}))
-        if not cv2.imwrite(str(output), draw_detections(image, detections)):
-            raise GestureKitError("cannot write the output image", output)
-        print(f"{len(detections)} detections drawn on {output}", file=sys.stderr)
-    except GestureKitError as err:
-        print(f"testDetector: error: {err}", file=sys.stderr)
-        return 2
-    return 0
+    image_path = Path(args.image)
+    output = Path(args.output or f"{image_path.stem}_detections.jpg")
+    if output.resolve() == image_path.resolve():
+        raise GestureKitError("--output would overwrite the input image", output)
+    image = read_image_bgr(image_path)
+    if args.card and Path(args.model).suffix == ".h5":
+        raise GestureKitError("--card is for .xml/.onnx models; a .h5 reads its "
+                              "gesturekit.json", args.card)
+    detector = load_detector(args.model, args.backend, args.card)
+    detections = detector.detect(image, score_threshold=args.threshold)
+    for record in detections.records():
+        print(json.dumps({"image": str(image_path), **record}))
+    if not cv2.imwrite(str(output), draw_detections(image, detections)):
+        raise GestureKitError("cannot write the output image", output)
+    print(f"{len(detections)} detections drawn on {output}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -177,20 +177,15 @@ def jpeg_frames(paths: Sequence[Path]) -> Iterator[Callable[[], np.ndarray]]:
 
 def video_frames(video: Path, count: int) -> Iterator[tuple[float, np.ndarray]]:
     """(decode seconds, BGR frame) of the first ``count`` frames, decoded once each."""
-    import cv2
+    from voc_tools.frames import read_video_frames
 
-    capture = cv2.VideoCapture(str(video))
-    if not capture.isOpened():
-        raise GestureKitError("cannot open the video", video)
-    try:
-        for _ in range(count):
-            start = time.perf_counter()
-            ok, frame = capture.read()
-            if not ok:
-                break
-            yield time.perf_counter() - start, frame
-    finally:
-        capture.release()
+    frames = read_video_frames(video, count)
+    while True:
+        start = time.perf_counter()
+        frame = next(frames, None)
+        if frame is None:
+            return
+        yield time.perf_counter() - start, frame
 
 
 def end_to_end(detectors: dict, frames: Iterable, progress: bool = False,

@@ -14,25 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from voc_tools.errors import GestureKitError
 
 
 def read_frames(video: str | Path, count: int) -> list[np.ndarray]:
     """The first ``count`` frames of a video (BGR)."""
-    import cv2
+    from voc_tools.frames import read_video_frames
 
-    capture, frames = cv2.VideoCapture(str(video)), []
-    try:
-        while len(frames) < count:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            frames.append(frame)
-    finally:
-        capture.release()
-    if not frames:
-        raise GestureKitError("cannot read frames from the video", video)
-    return frames
+    return list(read_video_frames(video, count))
 
 
 def measure(served: Any, frames: list[np.ndarray], warmup: int = 5) -> dict[str, float]:
@@ -62,21 +50,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("models", nargs="+", metavar="MODEL[=CARD]")
     parser.add_argument("--frames", type=int, default=200)
     args = parser.parse_args(argv)
+    from voc_tools.errors import run_reporting_errors
+
+    return run_reporting_errors("runtime.benchmark", lambda: _benchmark(args))
+
+
+def _benchmark(args: argparse.Namespace) -> None:
     from .server import ModelServer
 
-    try:
-        frames = read_frames(args.video, args.frames)
-        server = ModelServer()
-        for spec in args.models:
-            model, _, card = spec.partition("=")
-            name = f"{Path(model).parent.name}/{Path(model).stem}"
-            served = server.add(name, model, card or None)
-            print(json.dumps({"model": model, "frames": len(frames), **served.settings(),
-                              **measure(served, frames)}))
-    except GestureKitError as err:
-        print(f"runtime.benchmark: error: {err}", file=sys.stderr)
-        return 2
-    return 0
+    frames = read_frames(args.video, args.frames)
+    server = ModelServer()
+    for spec in args.models:
+        model, _, card = spec.partition("=")
+        name = f"{Path(model).parent.name}/{Path(model).stem}"
+        served = server.add(name, model, card or None)
+        print(json.dumps({"model": model, "frames": len(frames), **served.settings(),
+                          **measure(served, frames)}))
 
 
 if __name__ == "__main__":

@@ -228,3 +228,26 @@ def extract_frames(videos: Sequence[str | Path], out_dir: str | Path,
                     result.manifest_rows_added += 1
                 bar.update()
     return result
+
+
+def read_video_frames(path: str | Path, count: int):  # type: ignore[no-untyped-def]
+    """Yield up to ``count`` BGR frames from the start of a video, decoded once each;
+    a video that cannot be opened or gives no frame is a one-line error."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise GestureKitError("cannot open video (not a video file or unsupported codec)",
+                              path)
+    read = 0
+    try:
+        while read < count:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            read += 1
+            yield frame
+    finally:
+        capture.release()
+    if read == 0:
+        raise GestureKitError("video has no readable frames", path)

@@ -33,17 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one verb; user errors print one line and exit 2."""
-    from voc_tools.errors import GestureKitError
+    from voc_tools.errors import run_reporting_errors
 
     args = build_parser().parse_args(argv)
-    try:
-        return int(args._run(args) or 0)
-    except GestureKitError as err:
-        print(f"gesturekit {args.verb}: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"gesturekit {args.verb}: interrupted", file=sys.stderr)
-        return 130
+    return run_reporting_errors(f"gesturekit {args.verb}", lambda: args._run(args))
 
 
 if __name__ == "__main__":  # pragma: no cover
