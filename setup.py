@@ -19,6 +19,7 @@ setup(
         "numpy",
         "opencv-python",
         "lxml",
+        "labelImg==1.8.6",
         "defusedxml",
         "pillow",
         "tqdm",
