@@ -7,7 +7,8 @@ setup(
                 "that runs fast on a CPU (keras-retinanet on tf-keras, VOC tools).",
     python_requires=">=3.10,<3.13",
     packages=find_packages(include=["gesturekit*", "voc_tools*", "detector*",
-                                    "sample_data*", "convert*", "runtime*"]),
+                                    "sample_data*", "convert*", "runtime*",
+                                    "pose*", "labeling*"]),
     package_data={"runtime": ["cards/*.yaml"]},
     py_modules=["testDetector"],
     install_requires=[

@@ -6,13 +6,9 @@ from typing import Sequence
 
 import numpy as np
 
-from voc_tools.annotation import read_annotation
+from voc_tools.annotation import VOC_PIXEL_OFFSET, read_annotation
 from voc_tools.errors import GestureKitError
 from voc_tools.layout import VocLayout
-
-# keras-retinanet's PascalVocGenerator subtracts 1 from every VOC coordinate (1-based
-# pixels); training and evaluation both use this convention.
-VOC_PIXEL_OFFSET = 1.0
 
 
 @dataclass

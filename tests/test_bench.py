@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from gesturekit import cli
-from sample_voc import build_sample_voc
 from voc_tools.errors import GestureKitError
 
 
@@ -119,17 +118,10 @@ def test_bad_backend_and_missing_model_are_one_line_errors(tmp_path: Path, cli_m
 
 
 @pytest.mark.slow
-def test_small_real_run_every_backend(tmp_path: Path, cli_main, hands_video) -> None:  # type: ignore[no-untyped-def]
-    """Train briefly, convert, then bench all six backends with --runs 3 through the CLI."""
-    root = build_sample_voc(tmp_path / "data", videos=3, frames=12)
-    run = tmp_path / "run"
-    assert cli_main(["train", str(root), "--out", str(run), "--backbone", "mobilenet128_0.5",
-                     "--weights", "none", "--head-width", "32", "--image-min-side", "128",
-                     "--image-max-side", "171", "--batch-size", "8", "--epochs", "1",
-                     "--steps", "5", "--lr", "1e-3"]) == 0
-    model = tmp_path / "model"
-    assert cli_main(["convert", str(sorted((run / "snapshots").glob("*.h5"))[-1]),
-                     str(model)]) == 0
+def test_small_real_run_every_backend(tmp_path: Path, cli_main, hands_video,  # type: ignore[no-untyped-def]
+                                      small_detector: dict) -> None:
+    """The session's small trained detector: bench all six backends with --runs 3 (CLI)."""
+    root, model = small_detector["root"], small_detector["model"]
     out = tmp_path / "bench"
     argv = ["bench", str(model), "--images", str(root), "--runs", "3", "--warmup", "1",
             "--out", str(out), "--calib-size", "10", "--video", str(hands_video),

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from gesturekit import cli
-from sample_voc import build_sample_voc
 from voc_tools.errors import GestureKitError
 
 
@@ -24,24 +23,15 @@ def cli_main():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    """A briefly trained small detector, converted, and its VOC root (through the CLI)."""
-    base = tmp_path_factory.mktemp("export")
-    root = build_sample_voc(base / "data", videos=3, frames=12)
-    run = base / "run"
-    assert cli.main(["train", str(root), "--out", str(run), "--backbone", "mobilenet128_0.5",
-                     "--weights", "none", "--head-width", "32", "--image-min-side", "128",
-                     "--image-max-side", "171", "--batch-size", "8", "--epochs", "1",
-                     "--steps", "20", "--lr", "1e-3"]) == 0
-    snapshot = sorted((run / "snapshots").glob("*.h5"))[-1]
-    assert cli.main(["convert", str(snapshot), str(base / "model")]) == 0
-    return {"root": root, "model": base / "model", "base": base}
+def trained(small_detector: dict) -> dict:
+    """The session's briefly trained small detector (tests/conftest.py)."""
+    return small_detector
 
 
 @pytest.fixture(scope="module")
 def exported(trained) -> Path:  # type: ignore[no-untyped-def]
     """ONNX + OpenVINO FP32 + INT8 (20 calibration images), with the val mAP report."""
-    out = trained["base"] / "exported"
+    out = trained["base"] / "exported_int8"
     argv = ["export", str(trained["model"] / "inference.h5"), "--format", "all",
             "--out", str(out), "--precision", "int8", "--calib", str(trained["root"]),
             "--calib-size", "20"]

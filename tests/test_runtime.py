@@ -306,23 +306,16 @@ def test_backend_choice_from_the_file() -> None:
 # ---------------------------------------------------------------- our exported detector
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A small trained detector, converted and exported ('gesturekit export --format all');
+def exported(small_detector: dict) -> tuple[Path, Path]:
+    """The session's small trained detector exported ('gesturekit export --format all');
     returns (export folder, VOC root)."""
     from gesturekit.cli import main
-    from sample_voc import build_sample_voc
 
-    work = tmp_path_factory.mktemp("exported")
-    root = build_sample_voc(work / "data", videos=3, frames=8)
-    assert main(["train", str(root), "--out", str(work / "run"), "--backbone",
-                 "mobilenet128_0.5", "--weights", "none", "--head-width", "32",
-                 "--image-min-side", "128", "--image-max-side", "171", "--batch-size", "8",
-                 "--epochs", "2", "--steps", "10", "--lr", "1e-3"]) == 0
-    assert main(["convert", str(work / "run" / "snapshots" / "epoch_002.h5"),
-                 str(work / "model")]) == 0
-    assert main(["export", str(work / "model"), "--format", "all", "--out",
-                 str(work / "export")]) == 0
-    return work / "export", root
+    folder = small_detector["base"] / "export_runtime"
+    if not folder.exists():
+        assert main(["export", str(small_detector["model"]), "--format", "all", "--out",
+                     str(folder)]) == 0
+    return folder, small_detector["root"]
 
 
 def matched(a, b) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,10 @@ from defusedxml import DefusedXmlException
 
 from .errors import GestureKitError
 
+# VOC coordinates are 1-based pixels (labelImg writes xmin=1 for the first column);
+# keras-retinanet subtracts 1 when it reads them, and so does every step of the kit.
+VOC_PIXEL_OFFSET = 1.0
+
 
 @dataclass
 class Box:
@@ -31,6 +35,16 @@ class Box:
     @property
     def height(self) -> float:
         return self.ymax - self.ymin
+
+
+def box_from_pixels(name: str, x1: float, y1: float, x2: float, y2: float, width: int,
+                    height: int) -> Box:
+    """A VOC box (integer, 1-based, inside the image) from 0-based pixel corners such as
+    a detector or a landmark extent gives."""
+    def voc(value: float, limit: int) -> int:
+        return int(min(max(round(value + VOC_PIXEL_OFFSET), 1), limit))
+
+    return Box(name, voc(x1, width), voc(y1, height), voc(x2, width), voc(y2, height))
 
 
 @dataclass

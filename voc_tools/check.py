@@ -15,7 +15,8 @@ from .annotation import Annotation, read_annotation
 from .classes import read_classes
 from .errors import GestureKitError
 from .layout import VocLayout
-from .naming import is_image
+from .naming import PRELABELS_FILE, is_image
+from .prelabels import unreviewed_prelabels
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -144,6 +145,7 @@ def check_dataset(root: str | Path, split: str | None = None) -> CheckReport:
                 report.add(INFO, rel(path), "no annotation (not annotated yet, or a "
                            "background image without XML)")
     _check_imagesets(layout, report, rel, [split] if split else None)
+    _check_prelabels(layout, report, set(ids))
     if classes is None and found_names:
         report.add(WARNING, "classes.txt",
                    "missing; classes found: " + " ".join(sorted(found_names))
@@ -193,8 +195,19 @@ def _check_boxes(xml: str, ann: Annotation, image: ImageInfo | None,
                  classes: list[str] | None, report: CheckReport) -> None:
     width = image.width if image else ann.width
     height = image.height if image else ann.height
+    first_seen: dict[tuple, int] = {}
     for number, box in enumerate(ann.boxes, 1):
         where = f"object {number} ({box.name})"
+        corners = (box.xmin, box.ymin, box.xmax, box.ymax)
+        same = first_seen.setdefault((box.name, *corners), number)
+        if same != number:
+            report.add(WARNING, xml, f"{where}: duplicate of object {same} (same class and box)")
+        fractional = [f"{tag} {value:g}" for tag, value in zip(("xmin", "ymin", "xmax", "ymax"),
+                                                               corners)
+                      if not float(value).is_integer()]
+        if fractional:
+            report.add(WARNING, xml, f"{where}: fractional coordinates ({', '.join(fractional)});"
+                                     " labelImg writes whole pixels")
         if box.xmin < 0:
             report.add(ERROR, xml, f"{where}: xmin {box.xmin:g} < 0")
         if box.ymin < 0:
@@ -226,6 +239,18 @@ def _check_imagesets(layout: VocLayout, report: CheckReport, rel,
                 report.add(ERROR, list_file, f"{image_id}: no Annotations/{image_id}.xml")
             if not layout.image_path(image_id).is_file():
                 report.add(ERROR, list_file, f"{image_id}: no image in JPEGImages")
+
+
+def _check_prelabels(layout: VocLayout, report: CheckReport, ids: set[str]) -> None:
+    try:
+        waiting = [p for p in unreviewed_prelabels(layout) if p.image_id in ids]
+    except GestureKitError as err:
+        report.add(WARNING, PRELABELS_FILE, _message(err))
+        return
+    for record in waiting:
+        report.add(WARNING, f"Annotations/{record.image_id}.xml",
+                   f"pre-labelled by {record.source}, not reviewed yet (correct it in "
+                   "gesturekit label; save, or press Space to mark it verified)")
 
 
 def plot_box_sizes(report: CheckReport, path: str | Path) -> Path:

@@ -6,6 +6,7 @@ from pathlib import Path
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 FRAMES_MANIFEST = "frames_manifest.csv"
 SOURCES_FILE = "sources.csv"
+PRELABELS_FILE = "prelabels.csv"  # XML written by gesturekit prelabel, not reviewed yet
 
 
 def frame_name(video: str | Path, index: int, ext: str = ".jpg") -> str:
