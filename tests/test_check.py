@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hostile import (box_outside, copy_voc, entity_bomb, external_entity, malformed_xml,
-                     remove_image, run_verb, size_mismatch, swapped_x, truncate_jpeg,
-                     unknown_class)
+from hostile import (box_outside, copy_voc, edit_xml, entity_bomb, external_entity,
+                     malformed_xml, remove_image, run_verb, size_mismatch, swapped_x,
+                     truncate_jpeg, unknown_class)
 
 from voc_tools.check import ERROR, INFO, WARNING, check_dataset
 from voc_tools.classes import write_classes
@@ -105,3 +105,22 @@ def test_imagesets_filename_and_unannotated_images(plums_voc: Path, tmp_path: Pa
     assert any("<filename> old.jpg does not match" in w for w in messages(report, WARNING))
     only_train = check_dataset(root, split="train")
     assert only_train.annotations == 1 and len(only_train.errors) == 2
+
+
+def test_duplicate_object_and_fractional_or_negative_coordinates(plums_voc: Path,
+                                                                  tmp_path: Path) -> None:
+    root = copy_voc(plums_voc, tmp_path / "plums", ids=PLUMS)
+    write_classes(["redPlum", "greenPlum"], root)
+    xml = root / "Annotations/Batch1_0001.xml"
+    text = xml.read_text()
+    first = text[text.index("<object>"):text.index("</object>") + len("</object>")]
+    xml.write_text(text.replace(first, first + "\n" + first, 1))  # the same box twice
+    edit_xml(root, "Batch1_0002", r"<xmin>(\d+)</xmin>", r"<xmin>\1.5</xmin>")
+    edit_xml(root, "Batch1_0003", r"<ymin>\d+</ymin>", "<ymin>-4</ymin>")
+    report = check_dataset(root)
+    warnings = messages(report, WARNING)
+    assert any(w.startswith("Annotations/Batch1_0001.xml: object 2 (redPlum): duplicate of "
+                            "object 1") for w in warnings), warnings
+    assert any(w.startswith("Annotations/Batch1_0002.xml: object 1 (redPlum): fractional "
+                            "coordinates (xmin ") for w in warnings), warnings
+    assert messages(report) == ["Annotations/Batch1_0003.xml: object 1 (redPlum): ymin -4 < 0"]
