@@ -1,9 +1,11 @@
-"""``gesturekit voc``: create a VOC root (``init``) and add images with their XML (``add``)."""
+"""``gesturekit voc``: create a VOC root (``init``), add images with their XML (``add``),
+import other tools' exports into one (``import``) and export one for other tools (``export``)."""
 from __future__ import annotations
 
 import argparse
 
-HELP = "create a Pascal VOC root (voc init) or add images and their XML to one (voc add)"
+HELP = ("create a Pascal VOC root (voc init), add images and their XML (voc add), import "
+        "CSV/CVAT/Roboflow exports (voc import), export CSV/COCO (voc export)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,12 +23,60 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--annotations", metavar="DIR",
                      help="folder with the XML files (default: beside each image)")
     add.add_argument("--move", action="store_true", help="move instead of copy")
+    _add_import_arguments(actions)
+    _add_export_arguments(actions)
+
+
+def _add_import_arguments(actions) -> None:  # type: ignore[no-untyped-def]
+    parser = actions.add_parser("import", help="import a keras-retinanet CSV, CVAT 'PASCAL VOC "
+                                               "1.1' or Roboflow 'Pascal VOC' export into ROOT "
+                                               "(never overwrites)")
+    formats = parser.add_subparsers(dest="import_format", metavar="FORMAT", required=True)
+    csv = formats.add_parser("csv", help="keras-retinanet annotations CSV "
+                                         "(path,x1,y1,x2,y2,class_name; path,,,,, = no objects)")
+    csv.add_argument("src", metavar="CSV", help="annotations CSV")
+    csv.add_argument("root", metavar="ROOT")
+    csv.add_argument("--classes", metavar="CSV",
+                     help="classes CSV (class_name,id; default: classes.csv beside CSV)")
+    csv.add_argument("--split", choices=("train", "val", "test"),
+                     help="list the imported images in ImageSets/Main/NAME.txt")
+    cvat = formats.add_parser("cvat", help="CVAT 'PASCAL VOC 1.1' export (folder or .zip)")
+    cvat.add_argument("src", metavar="SRC")
+    cvat.add_argument("root", metavar="ROOT")
+    cvat.add_argument("--images", metavar="DIR",
+                      help="folder with the original images (for an export without images)")
+    roboflow = formats.add_parser("roboflow", help="Roboflow 'Pascal VOC' export: train/, "
+                                                   "valid/, test/ (folder or .zip)")
+    roboflow.add_argument("src", metavar="SRC")
+    roboflow.add_argument("root", metavar="ROOT")
+
+
+def _add_export_arguments(actions) -> None:  # type: ignore[no-untyped-def]
+    parser = actions.add_parser("export", help="export ROOT as a keras-retinanet CSV or a COCO "
+                                               "JSON (boxes as the kit trains on them)")
+    formats = parser.add_subparsers(dest="export_format", metavar="FORMAT", required=True)
+    for name, what, out_help in (
+            ("csv", "keras-retinanet annotations CSV + classes.csv",
+             "annotations CSV to write (classes.csv goes beside it)"),
+            ("coco", "COCO detection JSON", "COCO JSON file to write")):
+        export = formats.add_parser(name, help=what)
+        export.add_argument("root", metavar="ROOT")
+        export.add_argument("out", metavar="OUT", help=out_help)
+        export.add_argument("--split", metavar="NAME",
+                            help="only the ids of ImageSets/Main/NAME.txt (default: every "
+                                 "annotated image)")
+        export.add_argument("--force", action="store_true",
+                            help="replace existing output files")
 
 
 def run(args: argparse.Namespace) -> int:
     from voc_tools.classes import read_classes
     from voc_tools.voc_init import add_to_voc, init_voc
 
+    if args.voc_action == "import":
+        return _run_import(args)
+    if args.voc_action == "export":
+        return _run_export(args)
     if args.voc_action == "init":
         classes = read_classes(args.classes_file) if args.classes_file else args.classes
         result = init_voc(args.root, classes)
@@ -49,3 +99,50 @@ def run(args: argparse.Namespace) -> int:
     if result.sources_added:
         print(f"{result.sources_added} row(s) added to sources.csv (frame -> source video)")
     return 0
+
+
+def _print_problems(report) -> None:  # type: ignore[no-untyped-def]
+    for line in report.problem_lines():
+        print(line)
+    for line in report.hints:
+        print(f"note: {line}")
+    if report.skipped:
+        print(f"{len(report.skipped)} problem(s) left something out (the 'skipped:' lines)")
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from voc_tools import interop
+
+    if args.import_format == "csv":
+        report = interop.import_csv(args.src, args.root, args.classes, args.split)
+    elif args.import_format == "cvat":
+        report = interop.import_cvat(args.src, args.root, args.images)
+    else:
+        report = interop.import_roboflow(args.src, args.root)
+    print(f"imported {report.counts()} into {args.root}"
+          + (f" ({report.unchanged} of them already there, identical)"
+             if report.unchanged else ""))
+    if report.classes_added:
+        print(f"classes.txt: added {' '.join(report.classes_added)}")
+    if report.splits:
+        print("ImageSets/Main: " + ", ".join(f"{s} {n}" for s, n in sorted(report.splits.items())))
+    _print_problems(report)
+    return 1 if report.skipped else 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from voc_tools import interop
+
+    export = interop.export_csv if args.export_format == "csv" else interop.export_coco
+    report = export(args.root, args.out, args.split, args.force)
+    print(f"exported {report.counts()}")
+    outputs = [Path(args.out)] + ([Path(args.out).parent / "classes.csv"]
+                                  if args.export_format == "csv" else [])
+    for path in outputs:
+        print(f"wrote {path}" if path in report.written else f"{path}: already identical")
+    if args.export_format == "coco":
+        print(f"image root (file_name is relative to it): {Path(args.root) / 'JPEGImages'}")
+    _print_problems(report)
+    return 1 if report.skipped else 0
