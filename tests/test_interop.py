@@ -245,7 +245,9 @@ def test_cvat_export_imports_with_the_same_boxes(sample_root: Path, tmp_path: Pa
     report = import_cvat(export, root, progress=False)
     assert report.images == len(boxes_of(sample_root)) and not report.skipped
     assert report.empty == len(EMPTY_IDS) and report.classes == ["grab", "drop"]
-    assert any("fractional coordinate(s) rounded" in line for line in report.fixed)
+    assert not report.fixed  # CVAT's sub-pixel corners: one note, not a line per file
+    assert f"{3 * report.boxes} fractional coordinate(s) rounded to whole pixels (CVAT " \
+           "writes sub-pixel corners, labelImg whole ones)" in report.hints
     assert any("default" in hint for hint in report.hints)  # no train/val meaning
     assert_same_dataset(sample_root, root)
     assert lists_of(root) == {}  # 'default' is no split: the user runs gesturekit split

@@ -8,7 +8,7 @@ when trained on the VOC root.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from ..annotation import VOC_PIXEL_OFFSET, Box
@@ -20,16 +20,27 @@ def _describe(label: str, box: Box) -> str:
     return f"{label} ({box.name})"
 
 
+@dataclass
+class CleanBoxes:
+    """What :func:`clean_boxes` made of one image's boxes."""
+
+    boxes: list[Box] | None
+    fatal: list[str]
+    fixed: list[str]
+    rounded: int
+
+
 def clean_boxes(boxes: Sequence[Box], labels: Sequence[str], width: int, height: int,
-                classes: Sequence[str] | None) -> tuple[list[Box] | None, list[str], list[str]]:
+                classes: Sequence[str] | None, note_rounding: bool = True) -> CleanBoxes:
     """Validate and normalise foreign boxes of one image.
 
-    Returns ``(boxes, fatal, fixed)``: ``boxes`` is None when the image must be left out
+    ``boxes`` of the result is None when the image must be left out
     (unknown class, negative or far-outside coordinates, empty box: importing the image
     without that object would teach the detector that the object is background).
     ``fixed`` lists what was changed: fractional coordinates rounded, edges at 0 moved
     to 1 and edges 1 px past the border clamped (tools differ on 0- or 1-based pixels),
-    duplicates (same class and box) dropped. ``labels`` name each box in messages.
+    duplicates (same class and box) dropped; rounding only when ``note_rounding`` (it is
+    always counted in ``rounded``). ``labels`` name each box in messages.
     """
     fatal: list[str] = []
     kept: list[Box] = []
@@ -75,12 +86,13 @@ def clean_boxes(boxes: Sequence[Box], labels: Sequence[str], width: int, height:
         first_label[key] = label
         kept.append(replace(box, **values))
     fixed = duplicates
-    for count, text in ((rounded, "fractional coordinate(s) rounded to whole pixels"),
+    for count, text in ((rounded * note_rounding,
+                         "fractional coordinate(s) rounded to whole pixels"),
                         (moved, "box edge(s) at 0 moved to 1 (VOC pixels start at 1)"),
                         (clamped, "box edge(s) 1 px past the image border clamped")):
         if count:
             fixed.append(f"{count} {text}")
-    return (None if fatal else kept), fatal, fixed
+    return CleanBoxes(None if fatal else kept, fatal, fixed, rounded)
 
 
 def training_corners(box: Box) -> tuple[float, float, float, float]:

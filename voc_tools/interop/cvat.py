@@ -126,7 +126,7 @@ def import_cvat(src: str | Path, root: str | Path, images: str | Path | None = N
             items.append(ImportItem(item_id.replace("/", "_"), image, ann.boxes, where,
                                     split=kit_split(subset) if subset else None,
                                     size=(ann.width, ann.height)))
-        writer = VocWriter(root, classes, report)
+        writer = VocWriter(root, classes, report, fractional="CVAT")
         for item in tqdm(items, desc="importing", unit="image", disable=not progress,
                          leave=False):
             writer.add(item)

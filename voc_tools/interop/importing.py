@@ -77,9 +77,14 @@ def _same_file(a: Path, b: Path) -> bool:
 class VocWriter:
     """Adds imported items to the VOC root ``root`` (created with :func:`init_voc`)."""
 
-    def __init__(self, root: str | Path, classes: list[str], report: InteropReport) -> None:
+    def __init__(self, root: str | Path, classes: list[str], report: InteropReport,
+                 fractional: str | None = None) -> None:
+        """``fractional``: the tool's name when sub-pixel corners are its normal output;
+        their rounding is then one note in total instead of a line per file."""
         self.layout = VocLayout(Path(root))
         self.report = report
+        self.fractional = fractional
+        self.rounded = 0
         self.renamed = {n: re.sub(r"\s+", "_", n.strip()) for n in classes
                         if re.search(r"\s", n)}
         for old, new in self.renamed.items():
@@ -152,15 +157,17 @@ class VocWriter:
             return None
         labels = item.labels or [f"object {n}" for n in range(1, len(item.boxes) + 1)]
         named = [replace(b, name=self.renamed.get(b.name, b.name)) for b in item.boxes]
-        boxes, fatal, fixed = clean_boxes(named, labels, info.width, info.height, self.classes)
-        for line in fatal:
+        cleaned = clean_boxes(named, labels, info.width, info.height, self.classes,
+                              note_rounding=self.fractional is None)
+        for line in cleaned.fatal:
             report.skip(where, f"{line}; image not imported")
-        if boxes is None:
+        if cleaned.boxes is None:
             return None
+        self.rounded += cleaned.rounded
         image_dest = self.layout.images / f"{image_id}{item.image.suffix}"
         return Annotation(filename=image_dest.name, width=info.width, height=info.height,
-                          depth=1 if info.mode == "L" else 3, boxes=boxes,
-                          path=str(image_dest.resolve())), fixed
+                          depth=1 if info.mode == "L" else 3, boxes=cleaned.boxes,
+                          path=str(image_dest.resolve())), cleaned.fixed
 
     def _conflict(self, image_id: str, source: Path, dest: Path) -> str | None:
         other = self.layout.image_path(image_id)
@@ -195,6 +202,10 @@ class VocWriter:
                 self.report.written.append(path)
             if split != "trainval":
                 self.report.splits[split] += len(ids)
+        if self.fractional and self.rounded:
+            self.report.hints.append(f"{self.rounded} fractional coordinate(s) rounded to "
+                                     f"whole pixels ({self.fractional} writes sub-pixel "
+                                     "corners, labelImg whole ones)")
         if not {"train", "val"} <= set(self._lists()):
             self.report.hints.append(
                 f"no train/val lists yet: run 'gesturekit split {self.layout.root} --val 0.2' "
