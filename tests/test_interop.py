@@ -19,6 +19,7 @@ from voc_tools.classes import write_classes
 from voc_tools.interop import (export_coco, export_csv, import_csv, import_cvat,
                                import_roboflow)
 from voc_tools.layout import VocLayout
+from voc_tools.voc_init import init_voc
 
 EMPTY_IDS = ("empty_000000", "empty_000001", "empty_000002")
 RACCOON_IDS = [f"raccoon-{n}" for n in (1, 10, 11, 150, 152, 161, 17, 105, 146, 200)]
@@ -339,6 +340,10 @@ def test_roboflow_export_imports_with_original_names_and_splits(
     assert {k: v for k, v in imported.items() if k not in copies} == source
     assert (root / "classes.txt").read_text() == "drop\ngrab\n"  # sorted names found
     assert (root / "README.roboflow.txt").is_file()
+    ordered = tmp_path / "ordered"
+    init_voc(ordered, ["grab"])  # an existing classes.txt keeps its order and ids
+    import_roboflow(export, ordered, progress=False)
+    assert (ordered / "classes.txt").read_text() == "grab\ndrop\n"
 
 
 # --- bad inputs ----------------------------------------------------------------------------
