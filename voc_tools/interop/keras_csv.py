@@ -7,9 +7,10 @@ Coordinates: CSVGenerator takes whole-pixel integers and uses them as given, whi
 kit (like keras-retinanet's PascalVocGenerator) subtracts :data:`VOC_PIXEL_OFFSET` from
 VOC coordinates. The export writes ``x1 = xmin - 1`` etc., so a model trained on the CSV
 sees the very boxes the kit trains on; the import adds the 1 back. Fractional VOC
-coordinates are rounded to the nearest pixel (each file so changed is reported), as is a
-VOC edge at 0 exported as 0. An import rounds fractional CSV values the same way and
-reports them; negative values, unknown classes and broken rows skip their image.
+coordinates are rounded to the nearest pixel and a VOC edge at 0 (which would become -1)
+is written as 0; each file so changed is reported. An import rounds fractional CSV values
+the same way and reports them; negative values, unknown classes and broken rows skip
+their image (reported with the CSV line).
 
 Paths: the export writes image paths relative to the annotations CSV's folder, which is
 where CSVGenerator looks by default (``base_dir``); the import accepts relative (to that
@@ -39,10 +40,6 @@ def _csv_text(rows: list[list]) -> str:
     return buffer.getvalue()
 
 
-def _number_text(value: float) -> str:
-    return str(int(value))
-
-
 def export_csv(root: str | Path, out: str | Path, split: str | None = None,
                force: bool = False, progress: bool = True) -> InteropReport:
     """Write ``out`` (annotations CSV) and ``classes.csv`` beside it for the VOC root."""
@@ -67,7 +64,7 @@ def export_csv(root: str | Path, out: str | Path, split: str | None = None,
             rows.append([path, "", "", "", "", ""])
             report.empty += 1
         for box, values in zip(item.annotation.boxes, corners):
-            rows.append([path, *map(_number_text, values), box.name])
+            rows.append([path, *(int(v) for v in values), box.name])
         report.images += 1
         report.boxes += len(corners)
     write_output(out.parent / CLASSES_CSV,
