@@ -206,18 +206,17 @@ class VocWriter:
             self.report.hints.append(f"{self.rounded} fractional coordinate(s) rounded to "
                                      f"whole pixels ({self.fractional} writes sub-pixel "
                                      "corners, labelImg whole ones)")
-        if not {"train", "val"} <= set(self._lists()):
+        missing = [s for s in ("train", "val") if not self._listed(s)]
+        if missing:
+            force = " --force" if len(missing) == 1 else ""
             self.report.hints.append(
-                f"no train/val lists yet: run 'gesturekit split {self.layout.root} --val 0.2' "
-                "before training")
+                f"no {'/'.join(missing)} list yet: run 'gesturekit split {self.layout.root} "
+                f"--val 0.2{force}' before training")
         return self.report
 
     def _listed(self, split: str) -> list[str]:
         path = self.layout.split_path(split)
         return self.layout.read_split(split) if path.is_file() else []
-
-    def _lists(self) -> list[str]:
-        return [s for s in ("train", "val") if self._listed(s)]
 
 
 def copy_extra_file(source: Path, root: Path, report: InteropReport) -> None:
