@@ -73,8 +73,9 @@ def _find_image(folder: Path, item_id: str, filename: str, images: Path | None) 
                                 *(Path(c).name for c in stem_candidates)]))
     for base, names in places:
         for name in names:
-            if name and (base / name).is_file():
-                return base / name
+            path = base / name
+            if name and path.is_file() and path.resolve().is_relative_to(base.resolve()):
+                return path
     return None
 
 
