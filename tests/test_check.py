@@ -117,6 +117,7 @@ def test_duplicate_object_and_fractional_or_negative_coordinates(plums_voc: Path
     xml.write_text(text.replace(first, first + "\n" + first, 1))  # the same box twice
     edit_xml(root, "Batch1_0002", r"<xmin>(\d+)</xmin>", r"<xmin>\1.5</xmin>")
     edit_xml(root, "Batch1_0003", r"<ymin>\d+</ymin>", "<ymin>-4</ymin>")
+    edit_xml(root, "Batch1_0004", r"<xmin>\d+</xmin>", "<xmin>0</xmin>")
     report = check_dataset(root)
     warnings = messages(report, WARNING)
     assert any(w.startswith("Annotations/Batch1_0001.xml: object 2 (redPlum): duplicate of "
@@ -124,3 +125,5 @@ def test_duplicate_object_and_fractional_or_negative_coordinates(plums_voc: Path
     assert any(w.startswith("Annotations/Batch1_0002.xml: object 1 (redPlum): fractional "
                             "coordinates (xmin ") for w in warnings), warnings
     assert messages(report) == ["Annotations/Batch1_0003.xml: object 1 (redPlum): ymin -4 < 0"]
+    assert any(w.startswith("Annotations/Batch1_0004.xml: object 1 (redPlum): xmin 0: VOC "
+                            "pixels start at 1") for w in warnings), warnings

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .annotation import Annotation, read_annotation
+from .annotation import VOC_PIXEL_OFFSET, Annotation, read_annotation
 from .classes import read_classes
 from .errors import GestureKitError
 from .layout import VocLayout
@@ -208,10 +208,12 @@ def _check_boxes(xml: str, ann: Annotation, image: ImageInfo | None,
         if fractional:
             report.add(WARNING, xml, f"{where}: fractional coordinates ({', '.join(fractional)});"
                                      " labelImg writes whole pixels")
-        if box.xmin < 0:
-            report.add(ERROR, xml, f"{where}: xmin {box.xmin:g} < 0")
-        if box.ymin < 0:
-            report.add(ERROR, xml, f"{where}: ymin {box.ymin:g} < 0")
+        for tag, value in (("xmin", box.xmin), ("ymin", box.ymin)):
+            if value < 0:
+                report.add(ERROR, xml, f"{where}: {tag} {value:g} < 0")
+            elif value < VOC_PIXEL_OFFSET:
+                report.add(WARNING, xml, f"{where}: {tag} {value:g}: VOC pixels start at 1 "
+                                         "and keras-retinanet drops a box that starts before")
         if box.xmax > width:
             report.add(ERROR, xml, f"{where}: xmax {box.xmax:g} > image width {width}")
         if box.ymax > height:
