@@ -1,6 +1,6 @@
 """The ``gesturekit`` command: one verb per step, each a thin layer over a library function.
 
-Every verb lives in ``gesturekit/cli/<verb>.py`` and provides ``HELP`` (one line),
+Every verb lives in ``gesturekit/cli/<verb>.py`` (``-`` in a verb is ``_`` in its module) and provides ``HELP`` (one line),
 ``add_arguments(parser)`` and ``run(args) -> int``. Verb modules import the heavy
 libraries inside ``run`` so that ``gesturekit --help`` stays instant.
 """
@@ -10,8 +10,8 @@ import argparse
 import importlib
 import sys
 
-VERBS = ("sample", "frames", "rename", "voc", "split", "check", "train", "evaluate",
-         "best", "convert", "export", "bench")
+VERBS = ("sample", "frames", "rename", "voc", "split", "check", "label", "prelabel",
+         "train", "evaluate", "best", "convert", "export", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gesturekit {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     for name in VERBS:
-        module = importlib.import_module(f"{__name__}.{name}")
+        module = importlib.import_module(f"{__name__}.{name.replace('-', '_')}")
         verb = verbs.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(verb)
         verb.set_defaults(_run=module.run)
