@@ -291,7 +291,7 @@ class Desktop:
             time.sleep(0.2)
         raise AssertionError(f"no window titled {title_regex!r} after {timeout} s")
 
-    def wait_focus_change(self, old: str, process: subprocess.Popen, timeout: float = 5) -> str:
+    def wait_focus_change(self, old: str, process: subprocess.Popen, timeout: float = 10) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert process.poll() is None, "labelImg exited (crashed?)"
