@@ -24,6 +24,8 @@ export card (:mod:`convert.card`: ``gesturekit.json`` v2 or IR ``rt_info``), whi
       frames: 16                   # T, must equal the model's T
       fps: 15                      # frames are sampled at this rate from the video
       crop_scale: 1.0              # side of the centre square / the box's shorter side
+      crop: box                    # box: square around the tracked box (default);
+                                   # frame: square around the whole frame's centre
 
 ``mean``/``std`` are per channel in the model's colour order, in 0..255 pixel units.
 """
@@ -44,6 +46,7 @@ NAMED_NORMALISATIONS = ("none", "caffe", "tf", "torch")
 RESIZE_RULES = ("stretch", "keras_retinanet_letterbox")
 DETECTOR_OUTPUTS = ("boxes_conf", "retinanet")
 CLIP_OUTPUTS = ("logits", "probabilities")
+CLIP_CROPS = ("box", "frame")
 BOX_UNITS = ("pixels", "normalised")
 PRECISIONS = {"f32": "f32", "fp32": "f32", "bf16": "bf16", "f16": "f16", "fp16": "f16"}
 SHIPPED_CARDS = Path(__file__).resolve().parent / "cards"
@@ -70,6 +73,7 @@ class RuntimeCard:
     frames: int | None = None
     fps: float | None = None
     crop_scale: float = 1.0
+    crop: str = "box"
     path: Path | None = None
 
     @property
@@ -137,7 +141,8 @@ def card_from_dict(data: Any, path: Path | None = None) -> RuntimeCard:
                               tuple(sorted(set(PRECISIONS.values()))), "precision", path),
             frames=None if clip.get("frames") is None else int(clip["frames"]),
             fps=None if clip.get("fps") is None else float(clip["fps"]),
-            crop_scale=float(clip.get("crop_scale", 1.0)), path=path)
+            crop_scale=float(clip.get("crop_scale", 1.0)),
+            crop=_choice(clip.get("crop", "box"), CLIP_CROPS, "clip crop", path), path=path)
     except (TypeError, ValueError) as err:
         raise GestureKitError(f"bad model card ({err})", path) from None
     if (height is None) != (width is None) or any(v is not None and v <= 0
