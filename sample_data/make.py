@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ from voc_tools.errors import GestureKitError
 from voc_tools.naming import frame_name
 
 from .hands import DROP, GRAB
+from .render import RenderedFrame
 from .takes import plan_take, render_take
 
 #: Class names in class-id order.
@@ -74,6 +76,11 @@ def _check_arguments(out: Path, videos: int, frames: int, size: tuple[int, int],
                               f"{MIN_SIDE}", out)
     if not fps > 0:
         raise GestureKitError(f"--fps must be positive, got {fps}", out)
+    check_out_dir(out, force)
+
+
+def check_out_dir(out: Path, force: bool) -> None:
+    """``out`` must be a new or empty folder, unless ``force``."""
     if out.exists() and not out.is_dir():
         raise GestureKitError("exists and is not a folder", out)
     if out.is_dir() and any(out.iterdir()) and not force:
@@ -99,13 +106,22 @@ def write_take(video: Path, annotations: Path, take_index: int, seed: int, frame
     """Render one take into ``video`` and its per-frame XML files; return the XML paths."""
     rng = take_rng(seed, take_index)
     take = plan_take(rng, frames, size)
+    return write_frames(video, annotations, render_take(take, rng), frames, size, fps, force,
+                        boxes, progress)
+
+
+def write_frames(video: Path, annotations: Path, rendered: Iterable[RenderedFrame],
+                 frames: int, size: tuple[int, int], fps: float, force: bool,
+                 boxes: dict[str, int], progress: tqdm | None = None) -> list[Path]:
+    """Write ``frames`` rendered frames into ``video`` (mp4v, checked by reading it back)
+    and one VOC XML per frame into ``annotations``; count boxes per class into ``boxes``."""
     tmp = video.with_name(video.stem + ".part.mp4")
     writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(fps), size)
     if not writer.isOpened():
         raise GestureKitError("cannot open an mp4v video writer", tmp)
     written = []
     try:
-        for i, frame in enumerate(render_take(take, rng)):
+        for i, frame in enumerate(rendered):
             writer.write(frame.image)
             ann = Annotation(filename=frame_name(video, i), width=size[0], height=size[1],
                              depth=3, boxes=frame.boxes, folder="JPEGImages")

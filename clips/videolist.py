@@ -1,0 +1,66 @@
+"""Video lists: ``<rel_path_to_video> <label_id>`` per line (the input of ``clips dump``).
+
+Paths are relative to the videos folder and use ``/``; label ids index ``classes.txt``.
+Blank lines and lines starting with ``#`` are ignored.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Iterable
+
+from voc_tools.errors import GestureKitError
+
+
+@dataclass(frozen=True)
+class VideoEntry:
+    """One listed video and its class id."""
+
+    video: str
+    label: int
+
+
+def _parse(text: str, where: str, classes: list[str] | None) -> VideoEntry:
+    fields = text.split()
+    if len(fields) != 2:
+        raise GestureKitError(f"expected '<rel_path_to_video> <label_id>', got {len(fields)} "
+                              f"fields", where)
+    video, label_text = fields
+    try:
+        label = int(label_text)
+    except ValueError:
+        raise GestureKitError(f"label id {label_text!r} is not an integer", where) from None
+    path = PurePosixPath(video)
+    if path.is_absolute() or ".." in path.parts:
+        raise GestureKitError(f"video path {video!r} must be relative to the videos folder",
+                              where)
+    if label < 0 or (classes is not None and label >= len(classes)):
+        count = "" if classes is None else f" (classes.txt has {len(classes)} classes: " \
+                                           f"0..{len(classes) - 1})"
+        raise GestureKitError(f"label id {label} is outside the classes{count}", where)
+    return VideoEntry(video, label)
+
+
+def read_video_list(path: str | Path, classes: list[str] | None = None) -> list[VideoEntry]:
+    """The entries of a video list; label ids are checked against ``classes`` when given."""
+    path = Path(path)
+    if not path.is_file():
+        raise GestureKitError("no such annotation file", path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise GestureKitError("not a text file", path) from None
+    entries = [_parse(text, f"{path}:{number}", classes) for number, text in enumerate(lines, 1)
+               if text.strip() and not text.lstrip().startswith("#")]
+    twice = [video for video, n in Counter(e.video for e in entries).items() if n > 1]
+    if twice:
+        raise GestureKitError(f"video {twice[0]!r} is listed more than once", path)
+    return entries
+
+
+def write_video_list(entries: Iterable[VideoEntry], path: str | Path) -> Path:
+    """Write one ``<video> <label>`` line per entry."""
+    path = Path(path)
+    path.write_text("".join(f"{e.video} {e.label}\n" for e in entries), encoding="utf-8")
+    return path
