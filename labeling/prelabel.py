@@ -11,16 +11,19 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from tqdm import tqdm
 
 from voc_tools.annotation import Annotation, Box, box_from_pixels, write_annotation
-from voc_tools.classes import read_classes
+from voc_tools.classes import count_text, read_classes
 from voc_tools.errors import GestureKitError
 from voc_tools.layout import VocLayout
 from voc_tools.naming import is_image
 from voc_tools.prelabels import Prelabel, file_sha1, record_prelabels
+
+if TYPE_CHECKING:
+    from pose.hands import HandLandmarker
 
 PLACEHOLDER_CLASS = "hand"
 
@@ -50,9 +53,9 @@ class PrelabelReport:
     boxes_per_class: Counter = field(default_factory=Counter)
 
     def summary(self) -> str:
-        classes = ", ".join(f"{n} {c}" for n, c in sorted(self.boxes_per_class.items()))
         return (f"{self.source}: {self.unlabeled} unlabeled image(s); wrote {len(self.written)} "
-                f"XML with {sum(self.boxes_per_class.values())} box(es) ({classes or 'none'}); "
+                f"XML with {sum(self.boxes_per_class.values())} box(es) "
+                f"({count_text(self.boxes_per_class)}); "
                 f"{len(self.empty)} image(s) with nothing found (left without XML); "
                 f"{len(self.failed)} unreadable")
 
@@ -133,7 +136,7 @@ def model_box_finder(model: str | Path, threshold: float = 0.5, backend: str = "
     return find
 
 
-def hands_box_finder(landmarker, class_name: str = PLACEHOLDER_CLASS,  # type: ignore[no-untyped-def]
+def hands_box_finder(landmarker: "HandLandmarker", class_name: str = PLACEHOLDER_CLASS,
                      margin: float = 0.15) -> BoxFinder:
     """A finder boxing every hand MediaPipe finds (landmarks' extent plus ``margin``)."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .annotation import VOC_PIXEL_OFFSET, Annotation, read_annotation
-from .classes import read_classes
+from .classes import count_text, read_classes
 from .errors import GestureKitError
 from .layout import VocLayout
 from .naming import PRELABELS_FILE, is_image
@@ -71,9 +71,9 @@ class CheckReport:
         return not self.errors
 
     def summary(self) -> str:
-        classes = ", ".join(f"{n} {c}" for n, c in sorted(self.boxes_per_class.items()))
+        boxes = sum(self.boxes_per_class.values())
         return (f"{self.images} images, {self.annotations} annotations, "
-                f"{sum(self.boxes_per_class.values())} boxes ({classes or 'none'}); "
+                f"{boxes} boxes ({count_text(self.boxes_per_class)}); "
                 f"{len(self.errors)} error(s), {len(self.warnings)} warning(s), "
                 f"{len(self.of(INFO))} info")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 from .errors import GestureKitError
 
@@ -23,6 +24,11 @@ def read_classes(path: str | Path) -> list[str]:
     if not names:
         raise GestureKitError("no class names", path)
     return names
+
+
+def count_text(counts: Mapping[str, int]) -> str:
+    """``"drop 3, grab 5"``: counts per class name, sorted by name; ``"none"`` when empty."""
+    return ", ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "none"
 
 
 def write_classes(names: list[str], path: str | Path) -> Path:
