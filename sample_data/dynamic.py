@@ -24,6 +24,8 @@ from .swipes import DYNAMIC_CLASSES, DynamicVideo, plan_dynamic
 from .takes import render_take
 
 VAL_FRACTION = 0.3
+#: Default videos per class: ~12 s to render on one core, enough to train a small classifier.
+DYNAMIC_VIDEOS = 24
 SPLITS = ("train", "val")
 
 
@@ -74,13 +76,23 @@ def interval_of(video: str, planned: DynamicVideo, fps: float) -> Interval:
                     planned.label)
 
 
-def make_dynamic_sample(out: Path, seed: int = 0, videos: int = 30,
+def render_video(video: Path, annotations: Path, seed: int, label_id: int, index: int,
+                 size: tuple[int, int], fps: float, force: bool) -> tuple[list[Path], Interval]:
+    """Render and write one video and its XML files; return those and its interval."""
+    rng = dynamic_rng(seed, label_id, index)
+    planned = plan_dynamic(rng, DYNAMIC_CLASSES[label_id], size, fps)
+    written = write_frames(video, annotations, render_take(planned.take, rng), planned.frames,
+                           size, fps, force, {})
+    return written, interval_of(video.name, planned, fps)
+
+
+def make_dynamic_sample(out: Path, seed: int = 0, videos: int = DYNAMIC_VIDEOS,
                         size: tuple[int, int] = (320, 240), fps: float = 10.0,
                         force: bool = False) -> DynamicSummary:
     """Generate ``videos`` deterministic videos per class of :data:`DYNAMIC_CLASSES`.
 
     A non-empty ``out`` is refused unless ``force``; even then only the files this function
-    generates are replaced.
+    generates are replaced. Video ``k`` of a class is the same whatever ``videos`` is.
     """
     start = time.perf_counter()
     out, size = Path(out), (int(size[0]), int(size[1]))
@@ -98,20 +110,17 @@ def make_dynamic_sample(out: Path, seed: int = 0, videos: int = 30,
     video_dir.mkdir(parents=True, exist_ok=True)
     ann_dir.mkdir(parents=True, exist_ok=True)
     summary = DynamicSummary(root=out, splits={name: [] for name in SPLITS})
-    boxes: dict[str, int] = {}
     with tqdm(total=videos * len(DYNAMIC_CLASSES), desc="sample --dynamic", unit="video",
               leave=False) as progress:
         for label_id, label in enumerate(DYNAMIC_CLASSES):
             val = val_indices(seed, label_id, videos)
             for index in range(videos):
-                rng = dynamic_rng(seed, label_id, index)
-                planned = plan_dynamic(rng, label, size, fps)
                 video = video_dir / dynamic_video_name(label, index, videos)
-                summary.annotations += write_frames(
-                    video, ann_dir, render_take(planned.take, rng), planned.frames, size, fps,
-                    force, boxes)
+                written, interval = render_video(video, ann_dir, seed, label_id, index, size,
+                                                 fps, force)
+                summary.annotations += written
                 summary.videos.append(video)
-                summary.intervals.append(interval_of(video.name, planned, fps))
+                summary.intervals.append(interval)
                 split = "val" if index in val else "train"
                 summary.splits[split].append(VideoEntry(video.name, label_id))
                 progress.update(1)
@@ -119,8 +128,8 @@ def make_dynamic_sample(out: Path, seed: int = 0, videos: int = 30,
     for name, entries in summary.splits.items():
         write_video_list(entries, out / f"{name}.txt")
     write_intervals(summary.intervals, out / INTERVALS_FILE)
-    written = set(summary.videos) | set(summary.annotations)
+    written_files = set(summary.videos) | set(summary.annotations)
     summary.leftovers = sorted(p for folder in (video_dir, ann_dir) for p in folder.iterdir()
-                               if p not in written)
+                               if p not in written_files)
     summary.seconds = time.perf_counter() - start
     return summary

@@ -4,9 +4,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-#: Default videos per class of the dynamic sample.
-DYNAMIC_VIDEOS = 30
-
 HELP = ("write a small synthetic hand-gesture dataset (videos + VOC boxes) to try the kit "
         "offline; --dynamic: swipe videos for clip classifiers")
 
@@ -29,8 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "and no_gesture (idle hand) with their labelled intervals")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--videos", type=int, default=None,
-                        help=f"number of takes (default 4); with --dynamic: videos per class "
-                             f"(default {DYNAMIC_VIDEOS})")
+                        help="number of takes (default 4); with --dynamic: videos per class "
+                             "(default 24)")
     parser.add_argument("--frames", type=int, default=None,
                         help="frames per take (default 60; not with --dynamic, whose videos "
                              "are 2.2-3 s long)")
@@ -43,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sample_data import make_dynamic_sample, make_sample
+    from sample_data.dynamic import DYNAMIC_VIDEOS
     from voc_tools.errors import GestureKitError
 
     if args.dynamic:
