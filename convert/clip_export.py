@@ -1,0 +1,168 @@
+"""Export a clip-classifier snapshot for the runtime: OpenVINO IR, ONNX and a runtime card.
+
+The exported graph takes the runtime's clip layout, ``clip`` 1 x 3 x T x H x W (RGB,
+normalised as the card says), transposes it to the Keras model's 1 x T x H x W x 3 inside
+the graph, and gives ``logits`` 1 x classes. Files in OUT::
+
+    model.xml / model.bin   OpenVINO IR (ov.convert_model of the Keras model, FP32 weights)
+    model.onnx              ONNX (tf2onnx from the Keras model, opset 17)
+    model.yaml              the runtime card (runtime.cards schema: kind clip_classifier,
+                            layout NCTHW, clip.frames/fps/crop_scale/crop, normalise, logits)
+
+Serve with ``ModelServer().add("gesture", "OUT/model.xml", "OUT/model.yaml")``. Parity
+(max |logit difference| of OpenVINO and ONNX Runtime against Keras) is measured on a few
+clips and written into the card's ``export`` section.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from voc_tools.errors import GestureKitError
+
+from .export import _prepare_out, _tool_versions
+
+IR_FILE, ONNX_FILE, CARD_FILE = "model.xml", "model.onnx", "model.yaml"
+INPUT_NAME, OUTPUT_NAME = "clip", "logits"
+ONNX_OPSET = 17
+
+
+@dataclass
+class ClipExport:
+    """What :func:`export_clip_classifier` wrote and measured."""
+
+    out: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    card: dict = field(default_factory=dict)
+    parity: dict[str, float] = field(default_factory=dict)
+
+
+def ncthw_model(model):  # type: ignore[no-untyped-def]
+    """``model`` (B x T x H x W x 3) behind a transpose from 1 x 3 x T x H x W."""
+    from classifier.model import keras
+
+    frames, height, width, channels = model.input_shape[1:]
+    clip = keras.Input((channels, frames, height, width), batch_size=1, name=INPUT_NAME)
+    nthwc = keras.layers.Permute((2, 3, 4, 1), name="ncthw_to_nthwc")(clip)
+    return keras.Model(clip, model(nthwc, training=False), name="clip_classifier")
+
+
+def runtime_card(classes: list[str], template) -> dict:  # type: ignore[no-untyped-def]
+    """The runtime card (a :func:`runtime.cards.card_from_dict` mapping) of a model."""
+    return {"kind": "clip_classifier", "classes": list(classes), "precision": "f32",
+            "input": {"layout": "NCTHW", "height": template.input_size,
+                      "width": template.input_size, "color_order": template.color_order,
+                      "normalise": {"mean": list(template.normalise["mean"]),
+                                    "std": list(template.normalise["std"])}},
+            "output": {"format": "logits", "names": {"probabilities": OUTPUT_NAME}},
+            "clip": {"frames": template.frames, "fps": template.fps,
+                     "crop_scale": template.crop_scale, "crop": template.crop}}
+
+
+def write_ir(model, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    import openvino as ov
+
+    converted = ov.convert_model(model)
+    converted.inputs[0].get_tensor().set_names({INPUT_NAME})
+    converted.outputs[0].get_tensor().set_names({OUTPUT_NAME})
+    ov.save_model(converted, str(path), compress_to_fp16=False)
+    return path
+
+
+def write_onnx(model, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    import onnx
+    import tensorflow as tf
+    import tf2onnx
+
+    from .onnx_export import _rename
+
+    spec = (tf.TensorSpec(model.input_shape, tf.float32, name=INPUT_NAME),)
+    try:
+        proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec, opset=ONNX_OPSET)
+    except Exception as err:  # tf2onnx raises many types; the first line says what failed
+        raise GestureKitError(f"tf2onnx failed: {str(err).splitlines()[0][:200]}",
+                              path) from None
+    _rename(proto, proto.graph.output[0].name, OUTPUT_NAME)
+    onnx.save(proto, str(path))
+    return path
+
+
+def parity(model, files: dict[str, Path], tensors: np.ndarray) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Max |logit difference| against Keras of the IR (OpenVINO CPU, f32) and the ONNX
+    (ONNX Runtime) over ``tensors`` (N x 1 x 3 x T x H x W)."""
+    import onnxruntime
+    import openvino as ov
+
+    keras_logits = np.stack([np.asarray(model(t, training=False)) for t in tensors])
+    compiled = ov.Core().compile_model(str(files["openvino"]), "CPU",
+                                       {"INFERENCE_PRECISION_HINT": "f32"})
+    ov_logits = np.stack([compiled(t)[0] for t in tensors])
+    session = onnxruntime.InferenceSession(str(files["onnx"]),
+                                           providers=["CPUExecutionProvider"])
+    onnx_logits = np.stack([session.run(None, {INPUT_NAME: t})[0] for t in tensors])
+    return {"openvino_max_abs_diff": float(np.abs(ov_logits - keras_logits).max()),
+            "onnx_max_abs_diff": float(np.abs(onnx_logits - keras_logits).max()),
+            "clips": int(len(tensors)),
+            "same_top1": bool((ov_logits.argmax(-1) == keras_logits.argmax(-1)).all() and
+                              (onnx_logits.argmax(-1) == keras_logits.argmax(-1)).all())}
+
+
+def sample_tensors(template, data_dir: Path | None, split: str | Path,  # type: ignore[no-untyped-def]
+                   classes: list[str], count: int) -> np.ndarray:
+    """Up to ``count`` NCTHW clips of the data's split (centred windows), else random."""
+    if data_dir is None:
+        rng = np.random.default_rng(0)
+        shape = (count, 1, 3, template.frames, template.input_size, template.input_size)
+        return rng.normal(0, 1, shape).astype(np.float32)
+    from classifier.data import ClipBatches, load_split, normalise
+
+    clips = load_split(data_dir, split, template.frames, classes)
+    clips.records = clips.records[::max(1, len(clips.records) // count)][:count]
+    batches = ClipBatches(clips, template, 1, train=False)
+    return np.stack([normalise(batches.clip(i), template).transpose(3, 0, 1, 2)[None]
+                     for i in range(len(clips.records))]).astype(np.float32)
+
+
+def export_clip_classifier(snapshot: str | Path, out: str | Path, force: bool = False,
+                           data_dir: str | Path | None = None,
+                           split: str | Path = "val.txt", parity_clips: int = 4,
+                           fps: float | None = None) -> ClipExport:
+    """Write IR, ONNX and the runtime card of a snapshot into ``out`` and check parity
+    (on clips of ``data_dir``'s ``split`` when given, else random tensors). ``fps``
+    overrides the card's clip rate (default: the rate the model was trained at)."""
+    import yaml
+
+    from classifier.metadata import load_info
+    from classifier.model import load_model
+    from classifier.templates import with_overrides
+
+    snapshot, out = Path(snapshot), Path(out)
+    info = load_info(snapshot)
+    template = with_overrides(info.template, {"fps": fps})
+    model = load_model(snapshot)
+    _prepare_out(out, force)
+    timings: dict[str, float] = {}
+    exported = ncthw_model(model)
+    result = ClipExport(out)
+    for role, name, writer in (("openvino", IR_FILE, write_ir), ("onnx", ONNX_FILE, write_onnx)):
+        started = time.perf_counter()
+        result.files[role] = writer(exported, out / name)
+        timings[role] = round(time.perf_counter() - started, 2)
+    tensors = sample_tensors(template, None if data_dir is None else Path(data_dir), split,
+                             info.classes, parity_clips)
+    result.parity = parity(exported, result.files, tensors)
+    result.card = {**runtime_card(info.classes, template),
+                   "files": {"openvino": IR_FILE, "onnx": ONNX_FILE},
+                   "metadata": {"architecture": template.architecture, "snapshot": str(snapshot),
+                                "template": template.name, "trained": info.extra},
+                   "export": {"tools": _tool_versions(), "timings_s": timings,
+                              "parity": {**result.parity, "on": "data clips" if data_dir
+                                         else "random tensors"}}}
+    card_path = out / CARD_FILE
+    card_path.write_text(yaml.safe_dump(result.card, sort_keys=False, default_flow_style=None,
+                                        width=100), encoding="utf-8")
+    result.files["card"] = card_path
+    return result
