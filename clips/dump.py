@@ -196,6 +196,8 @@ def dump_clips(videos_dir: str | Path, annotation_files: Sequence[str | Path],
             if not (videos_dir / entry.video).is_file():
                 raise GestureKitError(f"listed video {entry.video} not found in {videos_dir}",
                                       path)
+    for video in folders.values():  # every video must open before any work
+        probe_video(videos_dir / video)
     if data_dir.exists() and not data_dir.is_dir():
         raise GestureKitError("exists and is not a folder", data_dir)
     check_copy(classes_file, data_dir / CLASSES_FILE, overwrite)

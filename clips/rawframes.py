@@ -19,6 +19,8 @@ from typing import Iterable
 
 from voc_tools.errors import GestureKitError
 
+from .textlines import content_lines
+
 RAWFRAMES_DIR = "rawframes"
 FIELDS = 7
 
@@ -91,15 +93,7 @@ def parse_line(text: str, where: str) -> ClipRecord:
 
 def read_rawframes_annotation(path: str | Path) -> list[ClipRecord]:
     """All records of a rawframes annotation file (one-line error naming ``file:line``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise GestureKitError("no such annotation file", path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise GestureKitError("not a text file", path) from None
-    return [parse_line(text, f"{path}:{number}") for number, text in enumerate(lines, 1)
-            if text.strip() and not text.lstrip().startswith("#")]
+    return [parse_line(text, where) for where, text in content_lines(path)]
 
 
 def rawframes_text(records: Iterable[ClipRecord]) -> str:

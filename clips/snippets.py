@@ -14,7 +14,6 @@ metadata (``source``, ``start_frame``, ``frame_ids``, ``fps``, ``overlap``, ``la
 from __future__ import annotations
 
 import io
-import math
 import os
 from collections import Counter
 from dataclasses import dataclass, field

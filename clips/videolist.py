@@ -12,6 +12,8 @@ from typing import Iterable
 
 from voc_tools.errors import GestureKitError
 
+from .textlines import content_lines
+
 
 @dataclass(frozen=True)
 class VideoEntry:
@@ -36,23 +38,14 @@ def _parse(text: str, where: str, classes: list[str] | None) -> VideoEntry:
         raise GestureKitError(f"video path {video!r} must be relative to the videos folder",
                               where)
     if label < 0 or (classes is not None and label >= len(classes)):
-        count = "" if classes is None else f" (classes.txt has {len(classes)} classes: " \
-                                           f"0..{len(classes) - 1})"
-        raise GestureKitError(f"label id {label} is outside the classes{count}", where)
+        known = "" if classes is None else f" (ids 0..{len(classes) - 1} in classes.txt)"
+        raise GestureKitError(f"label id {label} is outside the classes{known}", where)
     return VideoEntry(video, label)
 
 
 def read_video_list(path: str | Path, classes: list[str] | None = None) -> list[VideoEntry]:
     """The entries of a video list; label ids are checked against ``classes`` when given."""
-    path = Path(path)
-    if not path.is_file():
-        raise GestureKitError("no such annotation file", path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise GestureKitError("not a text file", path) from None
-    entries = [_parse(text, f"{path}:{number}", classes) for number, text in enumerate(lines, 1)
-               if text.strip() and not text.lstrip().startswith("#")]
+    entries = [_parse(text, where, classes) for where, text in content_lines(path)]
     twice = [video for video, n in Counter(e.video for e in entries).items() if n > 1]
     if twice:
         raise GestureKitError(f"video {twice[0]!r} is listed more than once", path)
