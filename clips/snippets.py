@@ -97,6 +97,7 @@ class SnippetResult:
     counts: dict[str, Counter] = field(default_factory=dict)  # split -> kind -> count
     videos: dict[str, str] = field(default_factory=dict)  # video -> split
     skipped_videos: list[str] = field(default_factory=list)  # too short or not in a list
+    dropped: int = 0  # planned from the container's frame count, but the video ended first
     frames: int = 0  # frames per snippet (at the sample video's fps)
 
     def lines(self) -> list[str]:
@@ -109,6 +110,8 @@ class SnippetResult:
                        f"({videos} videos)")
         note = (f"; {len(self.skipped_videos)} video(s) skipped (shorter than a snippet or "
                 f"in no split list)" if self.skipped_videos else "")
+        if self.dropped:
+            note += f"; {self.dropped} snippet(s) past the last readable frame dropped"
         out.append(f"{sum(sum(c.values()) for c in self.counts.values())} snippets of "
                    f"{self.frames} frames{note} -> {self.root}")
         return out
@@ -204,8 +207,9 @@ def save_snippet(path: Path, clip: np.ndarray, snippet: Snippet) -> None:
 
 
 def cut_video(path: Path, snippets: list[Snippet], folders: dict[str, Path],
-              size: tuple[int, int] | None) -> int:
-    """Decode ``path`` once and write its snippets; return how many were written."""
+              size: tuple[int, int] | None) -> list[Snippet]:
+    """Decode ``path`` once and write its snippets; return those written (a snippet past
+    the last decodable frame, when the container promised more, is not)."""
     import cv2
 
     wanted: dict[int, list[Snippet]] = {}
@@ -215,7 +219,7 @@ def cut_video(path: Path, snippets: list[Snippet], folders: dict[str, Path],
     last = max(wanted, default=-1)
     frames: dict[int, np.ndarray] = {}
     pending = {s: len(s.frame_ids) for s in snippets}
-    written = 0
+    written: list[Snippet] = []
     info = probe_video(path)
     selection = FrameSelection(end=(last + 1) / info.fps)
     for index, image in iter_kept_frames(info, selection, lambda i: i in wanted):
@@ -229,7 +233,7 @@ def cut_video(path: Path, snippets: list[Snippet], folders: dict[str, Path],
             if pending[snippet] == 0:
                 clip = np.stack([frames[i] for i in snippet.frame_ids])
                 save_snippet(folders[snippet.kind] / snippet.file_name(), clip, snippet)
-                written += 1
+                written.append(snippet)
         for done in [i for i in frames if all(pending[s] == 0 for s in wanted[i])]:
             del frames[done]
     return written
@@ -302,7 +306,9 @@ def make_snippets(videos_dir: str | Path, intervals: str | Path, out: str | Path
             result.skipped_videos.append(video)
             continue
         info = probe_video(videos_dir / video)
-        planned = plan_video(video, info.frame_count, info.fps, spec, gestures.get(video, []))
+        frames = info.frame_count or sum(  # no count in the container: grab them all
+            1 for _ in iter_kept_frames(info, FrameSelection(), lambda i: False))
+        planned = plan_video(video, frames, info.fps, spec, gestures.get(video, []))
         if planned:
             plans[video] = planned
             result.frames = result.frames or len(planned[0].frame_ids)
@@ -317,7 +323,8 @@ def make_snippets(videos_dir: str | Path, intervals: str | Path, out: str | Path
     for video in tqdm(sorted(plans), desc="snippets", unit="video", disable=not progress,
                       leave=False):
         target = assignment[video]
-        cut_video(videos_dir / video, plans[video], folders[target], size)
+        written = cut_video(videos_dir / video, plans[video], folders[target], size)
         result.videos[video] = target
-        result.counts.setdefault(target, Counter()).update(s.kind for s in plans[video])
+        result.counts.setdefault(target, Counter()).update(s.kind for s in written)
+        result.dropped += len(plans[video]) - len(written)
     return result
