@@ -92,3 +92,180 @@ def test_clip_span_covers_the_sampled_frames() -> None:
     assert clip_span(8, 25, 12.5) == 15       # every 2nd frame, 8 frames
     assert clip_span(16, 30, 15) == 31
     assert clip_span(4, 10, 10) == 4
+
+
+# ---------------------------------------------------------------- end to end on real video
+
+def omz_xml() -> Path:
+    return shared_path("models", OMZ, "FP32", f"{OMZ}.xml")
+
+
+def video_facts(path: Path) -> tuple[int, tuple[int, int], np.ndarray]:
+    """Frames actually decodable, (width, height), and the first frame."""
+    capture, count, first = cv2.VideoCapture(str(path)), 0, None
+    try:
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            first = frame if first is None else first
+            count += 1
+    finally:
+        capture.release()
+    return count, (first.shape[1], first.shape[0]), first
+
+
+def first_frame(path: Path) -> np.ndarray:
+    capture = cv2.VideoCapture(str(path))
+    try:
+        return capture.read()[1]
+    finally:
+        capture.release()
+
+
+def read_results(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def labels_of(records: list[dict]) -> list[tuple]:
+    return [(r["frame"], t["id"], t["label"], t["clip_frame"]) for r in records
+            for t in r["tracks"]]
+
+
+@pytest.fixture(scope="module")
+def frame_card(clip_model, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+    """The clip model's card with ``clip.crop: frame``."""
+    data = yaml.safe_load(Path(clip_model[1]).read_text())
+    data["clip"]["crop"] = "frame"
+    card = tmp_path_factory.mktemp("frame_card") / "clip_frame.yaml"
+    card.write_text(yaml.safe_dump(data))
+    return card
+
+
+def test_person_detector_and_clip_classifier_headless_async_equals_sync(
+        clip_model, hands_video: Path, tmp_path: Path, capsys) -> None:  # noqa: F811
+    xml, card, _ = clip_model
+    argv = [str(hands_video), "--detector", str(omz_xml()), "--classifier", str(xml),
+            "--classifier-card", str(card), "--no-window", "--threshold", "0.3",
+            "--max-frames", str(FRAMES)]
+    assert run_verb("demo", argv + ["--output", str(tmp_path / "async.mp4")]) == 0
+    printed = capsys.readouterr().out
+    assert f"{FRAMES} frames in" in printed and "(async)" in printed
+    assert f"per-frame results: {tmp_path / 'async.jsonl'}" in printed
+    count, size, first = video_facts(tmp_path / "async.mp4")
+    assert (count, size) == (FRAMES, (1280, 720))
+    source = first_frame(hands_video)  # white where the FPS box (black, white text) is drawn
+    assert source[:40, :100].mean() > 200 and first[:40, :100].mean() < 100
+    records = read_results(tmp_path / "async.jsonl")
+    assert [r["frame"] for r in records] == list(range(FRAMES))
+    assert all(len(r["tracks"]) >= 1 for r in records)  # the person in front of the camera
+    span = clip_span(8, 24.98, 12.5)  # a track needs a whole clip before its first label
+    every = 2                         # 25 fps video / 12.5 fps clips
+    for frame, track_id, label, clip_frame in labels_of(records):
+        if frame < span - 1:
+            assert label is None
+        elif track_id == 1:
+            assert label in CLIP_CLASSES and 0 <= frame - clip_frame < every
+    assert run_verb("demo", argv + ["--output", str(tmp_path / "sync.mp4"), "--sync"]) == 0
+    assert "(sync)" in capsys.readouterr().out
+    synced = read_results(tmp_path / "sync.jsonl")
+    assert labels_of(synced) == labels_of(records)
+    for a, b in zip(records, synced):
+        for ta, tb in zip(a["tracks"], b["tracks"]):
+            np.testing.assert_allclose(ta["box"], tb["box"], atol=0.2)
+            assert ta["score"] == pytest.approx(tb["score"], abs=1e-3)
+
+
+
+def test_frame_crop_classifies_the_whole_frame_once_for_every_track(
+        clip_model, frame_card: Path, hands_video: Path, tmp_path: Path) -> None:  # noqa: F811
+    from runtime.clip import Clip, sample_indices
+    from test_runtime import video_frames
+
+    xml = clip_model[0]
+    detector, classifier = load_models(omz_xml(), None, xml, frame_card)
+    assert classifier.card.crop == "frame"
+    result = run_demo(hands_video, detector, classifier,
+                      DemoOptions(threshold=0.3, max_frames=30, classify_every=3),
+                      results=tmp_path / "frame.jsonl")
+    assert result.frames == 30 and result.output is None and result.classify_every == 3
+    assert set(result.stage_ms) == {"decode", "detect", "track", "classify", "draw", "write"}
+    records = read_results(tmp_path / "frame.jsonl")
+    labelled = [t for r in records for t in r["tracks"] if t["label"] is not None]
+    assert labelled and all(t["clip_frame"] % 3 == 0 for t in labelled)
+    last = labelled[-1]
+    indices = sample_indices(last["clip_frame"], 8, result.source_fps, 12.5)
+    expected = classifier.classify(Clip(video_frames(hands_video, indices), None))
+    assert (last["label"], last["score"]) == (expected.name, pytest.approx(expected.score,
+                                                                            abs=1e-4))
+
+
+@pytest.mark.slow
+def test_small_detector_keras_on_hands_video_and_its_own_sample(
+        small_detector: dict, clip_model, hands_video: Path, tmp_path: Path) -> None:  # noqa: F811
+    xml, card, _ = clip_model
+    detector, classifier = load_models(small_detector["model"] / "inference.h5", None, xml,
+                                       card)
+    assert detector.classes == ["grab", "drop"]
+    result = run_demo(hands_video, detector, classifier,
+                      DemoOptions(threshold=0.3, max_frames=16), tmp_path / "hands.avi")
+    assert video_facts(tmp_path / "hands.avi")[:2] == (16, (1280, 720))
+    assert len(read_results(tmp_path / "hands.jsonl")) == 16 == result.frames
+    sample = sorted((small_detector["root"].parent / "sample" / "videos").glob("*.mp4"))[0]
+    result = run_demo(sample, detector, classifier, DemoOptions(threshold=0.3),
+                      tmp_path / "sample.mp4")
+    count, size, _ = video_facts(sample)
+    assert video_facts(tmp_path / "sample.mp4")[:2] == (count, size) == (12, (320, 240))
+    records = read_results(tmp_path / "sample.jsonl")
+    tracks = [t for r in records for t in r["tracks"]]
+    assert tracks and {t["detector_class"] for t in tracks} <= {"grab", "drop"}
+    assert {t["label"] for t in tracks if t["label"]} <= set(CLIP_CLASSES)
+    assert result.clips_classified > 0 and any(t["label"] for t in tracks)
+
+
+# ---------------------------------------------------------------- bad input, one line each
+
+@pytest.fixture
+def bad_inputs(clip_model, tmp_path: Path) -> dict:  # noqa: F811
+    xml, card, _ = clip_model
+    data = yaml.safe_load(Path(card).read_text())
+    data["input"]["height"] = data["input"]["width"] = 32
+    small = tmp_path / "small.yaml"
+    small.write_text(yaml.safe_dump(data))
+    (tmp_path / "taken.mp4").write_bytes(b"keep me")
+    return {"xml": str(xml), "card": str(card), "small": str(small),
+            "frameless": str(frameless_video(tmp_path / "frameless.avi")),
+            "taken": str(tmp_path / "taken.mp4"), "omz": str(omz_xml())}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["{frameless}", "--detector", "{omz}"], "frameless.avi: video has no readable frames"),
+    (["7", "--detector", "{omz}"], "camera 7: cannot open the camera"),
+    (["{hands}", "--detector", "{omz}", "--classifier", "{xml}", "--classifier-card",
+      "{small}"], "small.yaml: card input size 32x32 disagrees with the model"),
+    (["{hands}", "--detector", "{xml}", "--detector-card", "{card}"],
+     "this model is a clip_classifier, not a detector"),
+    (["{hands}", "--detector", "{omz}", "--classifier", "{omz}"],
+     "this model is a detector, not a clip classifier"),
+    (["{hands}", "--detector", "{omz}", "--output", "{taken}"],
+     "taken.mp4: exists; use --force to replace it"),
+    (["{hands}", "--detector", "{omz}", "--classify-every", "0"],
+     "--classify-every must be at least 1"),
+])
+def test_bad_input_is_one_line(bad_inputs: dict, hands_video: Path, argv: list[str],
+                               message: str, capsys) -> None:
+    values = {**bad_inputs, "hands": str(hands_video)}
+    assert run_verb("demo", [a.format(**values) for a in argv] + ["--no-window"]) == 2
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gesturekit demo: error: ")
+    assert message in lines[0]
+    assert Path(bad_inputs["taken"]).read_bytes() == b"keep me"
+
+
+def test_a_window_without_a_display_is_one_line(hands_video: Path, monkeypatch,
+                                                capsys) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    assert run_verb("demo", [str(hands_video), "--detector", "unused.xml"]) == 2
+    assert "no display ($DISPLAY is not set) for the window: use --no-window" in \
+        capsys.readouterr().out
