@@ -18,6 +18,7 @@ give the same labels. ``mode="sync"`` runs every stage in turn (the baseline).
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,8 @@ MODES = ("async", "sync")
 STAGES = ("decode", "detect", "track", "classify", "draw", "write")
 WINDOW = "gesturekit demo"
 FRAME_KEY = 0  # the sampler key of the whole frame (clip.crop: frame); track ids start at 1
+SYSTEM_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype",
+                    "/usr/share/fonts")
 
 
 @dataclass
@@ -129,6 +132,21 @@ class Stopwatch:
 
     def __exit__(self, *exc: Any) -> None:
         self.times.add(self.stage, time.perf_counter() - self.start)
+
+
+def open_window() -> None:
+    """Create the demo's (resizable) window. opencv-python points Qt at a font folder it
+    does not ship, and Qt then warns on every frame: use the system's fonts instead."""
+    import cv2  # sets QT_QPA_FONTDIR on import
+
+    fonts = os.environ.get("QT_QPA_FONTDIR")
+    if fonts and not Path(fonts).is_dir():
+        found = next((d for d in SYSTEM_FONT_DIRS if Path(d).is_dir()), None)
+        if found is None:
+            del os.environ["QT_QPA_FONTDIR"]
+        else:
+            os.environ["QT_QPA_FONTDIR"] = found
+    cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
 
 
 def load_models(detector: str | Path, detector_card: str | Path | None = None,
@@ -355,6 +373,8 @@ class DemoPipeline:
         try:
             if self.options.warmup:
                 self.warm_up()
+            if self.options.window:
+                open_window()
             if output is not None:
                 self.sink = VideoSink(output, self.source.fps,
                                       (self.source.width, self.source.height),

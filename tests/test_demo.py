@@ -5,7 +5,10 @@ input."""
 from __future__ import annotations
 
 import json
-import shutil
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -15,12 +18,14 @@ import yaml
 
 from conftest import shared_path
 from hostile import frameless_video, run_verb
+from test_label_gui import xserver  # noqa: F401  (a module fixture: a private Xvfb)
 from test_runtime import CLIP_CLASSES, OMZ, clip_model  # noqa: F401  (a module fixture)
 
 from runtime.demo import DemoOptions, clip_span, load_models, run_demo
 from runtime.tracker import IouTracker
 
 FRAMES = 40
+REPO = Path(__file__).resolve().parents[1]
 
 
 def box(x: float, y: float, w: float = 40, h: float = 40) -> list[float]:
@@ -269,3 +274,42 @@ def test_a_window_without_a_display_is_one_line(hands_video: Path, monkeypatch,
     assert run_verb("demo", [str(hands_video), "--detector", "unused.xml"]) == 2
     assert "no display ($DISPLAY is not set) for the window: use --no-window" in \
         capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- the window
+
+def shown_window(env: dict) -> bool:
+    return bool(subprocess.run(["xdotool", "search", "--onlyvisible", "--name",
+                                "gesturekit demo"], env=env, capture_output=True,
+                               text=True).stdout.split())
+
+
+def test_window_on_a_display_runs_until_q(xserver: str, hands_video: Path,  # noqa: F811
+                                          tmp_path: Path) -> None:
+    env = {**os.environ, "DISPLAY": xserver}
+    env.pop("QT_QPA_PLATFORM", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gesturekit", "demo", str(hands_video), "--detector",
+         str(omz_xml()), "--threshold", "0.3", "--max-frames", "900", "--output",
+         str(tmp_path / "shown.mp4")], cwd=REPO, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not shown_window(env) and time.monotonic() < deadline:
+            assert process.poll() is None, process.communicate()[1]
+            time.sleep(0.3)
+        assert shown_window(env), "the demo window never appeared"
+        time.sleep(1.0)  # let it show some frames
+        for args in (["search", "--onlyvisible", "--name", "gesturekit demo", "windowfocus",
+                      "--sync"], ["key", "q"]):
+            subprocess.run(["xdotool", *args], env=env, check=True, timeout=15)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    shown = int(out.split(" frames in ")[0].split()[-1])
+    assert 0 < shown < 900 and "(async)" in out  # q stopped it early
+    assert video_facts(tmp_path / "shown.mp4")[:2] == (shown, (1280, 720))
+    assert "Qt no longer ships fonts" not in err and "Traceback" not in err
