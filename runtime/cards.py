@@ -5,11 +5,12 @@ Open Model Zoo's ``person-detection-asl-0001``; GestureKit's own exported models
 export card (:mod:`convert.card`: ``gesturekit.json`` v2 or IR ``rt_info``), which
 :func:`from_export_card` turns into the same :class:`RuntimeCard`. Schema::
 
-    kind: detector                 # 'detector' | 'clip_classifier'
+    kind: detector                 # 'detector' | 'clip_classifier' | 'pose_classifier'
     classes: [person]              # label i -> classes[i]
     precision: f32                 # INFERENCE_PRECISION_HINT: f32 (default) | bf16 | f16
     input:
-      layout: NCHW                 # detector: NCHW | NHWC; clip classifier: NCTHW
+      layout: NCHW                 # detector: NCHW | NHWC; clip classifier: NCTHW;
+                                   # pose classifier: NC (N hands x C features)
       height: 320                  # omit height and width for a free (dynamic) size
       width: 320
       color_order: BGR             # BGR | RGB
@@ -17,7 +18,7 @@ export card (:mod:`convert.card`: ``gesturekit.json`` v2 or IR ``rt_info``), whi
       resize: stretch              # stretch | keras_retinanet_letterbox (min_side, max_side)
     output:
       format: boxes_conf           # detector: boxes_conf (N x 5) | retinanet (boxes,
-                                   # scores, labels); clip: logits | probabilities
+                                   # scores, labels); clip, pose: logits | probabilities
       box_units: pixels            # boxes_conf: pixels of the network input | normalised
       names: {boxes: boxes}        # optional: role -> output tensor name
     clip:                          # clip classifiers only
@@ -26,6 +27,9 @@ export card (:mod:`convert.card`: ``gesturekit.json`` v2 or IR ``rt_info``), whi
       crop_scale: 1.0              # side of the centre square / the box's shorter side
       crop: box                    # box: square around the tracked box (default);
                                    # frame: square around the whole frame's centre
+    pose:                          # pose classifiers only
+      features: 60                 # C, features per hand (pose.normalize.FEATURES)
+      features_version: 1          # pose.normalize.FEATURES_VERSION the model was made for
 
 ``mean``/``std`` are per channel in the model's colour order, in 0..255 pixel units.
 """
@@ -38,9 +42,10 @@ from typing import Any
 
 from voc_tools.errors import GestureKitError
 
-KINDS = ("detector", "clip_classifier")
+KINDS = ("detector", "clip_classifier", "pose_classifier")
 DETECTOR_LAYOUTS = ("NCHW", "NHWC")
 CLIP_LAYOUTS = ("NCTHW",)
+POSE_LAYOUTS = ("NC",)
 COLOR_ORDERS = ("BGR", "RGB")
 NAMED_NORMALISATIONS = ("none", "caffe", "tf", "torch")
 RESIZE_RULES = ("stretch", "keras_retinanet_letterbox")
@@ -74,6 +79,8 @@ class RuntimeCard:
     fps: float | None = None
     crop_scale: float = 1.0
     crop: str = "box"
+    features: int | None = None
+    features_version: int | None = None
     path: Path | None = None
 
     @property
@@ -111,12 +118,15 @@ def card_from_dict(data: Any, path: Path | None = None) -> RuntimeCard:
         raise GestureKitError("bad model card: expected a mapping at the top level", path)
     kind = _choice(data.get("kind"), KINDS, "kind", path)
     inp, out, clip = data.get("input") or {}, data.get("output") or {}, data.get("clip") or {}
-    if not all(isinstance(part, dict) for part in (inp, out, clip)):
-        raise GestureKitError("bad model card: input, output and clip must be mappings", path)
+    pose = data.get("pose") or {}
+    if not all(isinstance(part, dict) for part in (inp, out, clip, pose)):
+        raise GestureKitError("bad model card: input, output, clip and pose must be mappings",
+                              path)
     classes = data.get("classes")
     if not isinstance(classes, list) or not classes:
         raise GestureKitError("bad model card: classes must be a non-empty list", path)
-    layouts = DETECTOR_LAYOUTS if kind == "detector" else CLIP_LAYOUTS
+    layouts = {"detector": DETECTOR_LAYOUTS, "clip_classifier": CLIP_LAYOUTS,
+               "pose_classifier": POSE_LAYOUTS}[kind]
     outputs = DETECTOR_OUTPUTS if kind == "detector" else CLIP_OUTPUTS
     resize = inp.get("resize", "stretch")
     resize_args = resize if isinstance(resize, dict) else {"rule": resize}
@@ -142,7 +152,10 @@ def card_from_dict(data: Any, path: Path | None = None) -> RuntimeCard:
             frames=None if clip.get("frames") is None else int(clip["frames"]),
             fps=None if clip.get("fps") is None else float(clip["fps"]),
             crop_scale=float(clip.get("crop_scale", 1.0)),
-            crop=_choice(clip.get("crop", "box"), CLIP_CROPS, "clip crop", path), path=path)
+            crop=_choice(clip.get("crop", "box"), CLIP_CROPS, "clip crop", path),
+            features=None if pose.get("features") is None else int(pose["features"]),
+            features_version=None if pose.get("features_version") is None
+            else int(pose["features_version"]), path=path)
     except (TypeError, ValueError) as err:
         raise GestureKitError(f"bad model card ({err})", path) from None
     if (height is None) != (width is None) or any(v is not None and v <= 0
@@ -152,6 +165,11 @@ def card_from_dict(data: Any, path: Path | None = None) -> RuntimeCard:
     if card.resize == "keras_retinanet_letterbox" and not (card.min_side and card.max_side):
         raise GestureKitError("bad model card: resize keras_retinanet_letterbox needs "
                               "min_side and max_side", path)
+    if kind == "pose_classifier":
+        if not card.features or card.features_version is None:
+            raise GestureKitError("bad model card: a pose classifier needs pose.features and "
+                                  "pose.features_version", path)
+        return card
     if card.resize == "stretch" and not card.fixed_size:
         raise GestureKitError("bad model card: resize stretch needs input height and width",
                               path)
@@ -223,12 +241,17 @@ def find_card(model_path: str | Path) -> RuntimeCard:
 
 def check_input_shape(card: RuntimeCard, shape: list[int | None], model_path: Path) -> None:
     """Refuse a card that disagrees with the model's input shape (None = free dimension)."""
-    expected_rank = 5 if card.kind == "clip_classifier" else 4
+    expected_rank = len(card.layout)
     where = f"(model {model_path.name}, input shape {_shape_text(shape)})"
     if len(shape) != expected_rank:
         raise GestureKitError(f"card says {card.kind} with layout {card.layout}, but the "
                               f"model's input has rank {len(shape)} {where}", card.path)
     axes = dict(zip(card.layout, shape))
+    if card.kind == "pose_classifier":
+        if axes["C"] not in (None, card.features):
+            raise GestureKitError(f"card pose.features {card.features} disagrees with the "
+                                  f"model {where}", card.path)
+        return
     if axes["C"] not in (None, 3):
         raise GestureKitError(f"card layout {card.layout} puts 3 colour channels on an axis "
                               f"of size {axes['C']} {where}", card.path)

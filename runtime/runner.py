@@ -12,6 +12,7 @@ from .cards import RuntimeCard, check_input_shape, find_card, read_card_file
 from .clip import ClipAdapter
 from .detector import DetectorAdapter
 from .outputs import TensorInfo
+from .pose_features import PoseAdapter
 
 
 def resolve_card(model_path: Path, card_path: str | Path | None) -> RuntimeCard:
@@ -20,7 +21,7 @@ def resolve_card(model_path: Path, card_path: str | Path | None) -> RuntimeCard:
 
 
 def make_adapter(card: RuntimeCard, inputs: list[TensorInfo], outputs: list[TensorInfo],
-                 model_path: Path) -> DetectorAdapter | ClipAdapter:
+                 model_path: Path) -> DetectorAdapter | ClipAdapter | PoseAdapter:
     """Check the card against the model's input and build the adapter for its kind."""
     if len(inputs) != 1:
         raise GestureKitError(f"expected a model with one input, this one has {len(inputs)}",
@@ -29,7 +30,8 @@ def make_adapter(card: RuntimeCard, inputs: list[TensorInfo], outputs: list[Tens
     if shape is None:
         raise GestureKitError("the model's input rank is unknown", model_path)
     check_input_shape(card, list(shape), model_path)
-    adapter = DetectorAdapter if card.kind == "detector" else ClipAdapter
+    adapter = {"detector": DetectorAdapter, "clip_classifier": ClipAdapter,
+               "pose_classifier": PoseAdapter}[card.kind]
     return adapter(card, outputs, model_path)
 
 
@@ -64,6 +66,13 @@ class ModelRunner:
             raise GestureKitError(f"'{self.name}' is a {self.kind}, not a detector", self.path)
         return self.infer(image_bgr, score_threshold=score_threshold,
                           max_detections=max_detections)
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """A pose classifier's class probabilities (N x classes) of hand features N x C."""
+        if self.kind != "pose_classifier":
+            raise GestureKitError(f"'{self.name}' is a {self.kind}, not a pose classifier",
+                                  self.path)
+        return self.infer(features)
 
     def classify(self, clip: Any) -> Any:
         """The class probabilities of one clip."""

@@ -1,0 +1,120 @@
+"""The pose route as a detector: MediaPipe hands → boxes, the pose classifier → classes.
+
+    with PoseDetector("runs/pose") as detector:          # or export/pose_classifier.xml
+        detections = detector.detect(image_bgr)          # detector.inference.Detections
+
+Box = the landmarks' extent grown by ``margin`` (as ``prelabel --hands``), label = the
+classifier's best class, score = MediaPipe's hand score x that class's probability. It has
+``.classes`` and ``.detect(image, score_threshold, max_detections)``, so
+``detector.evaluate.collect``, ``testDetector.py --pose`` and the demo use it like any
+detector.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detector.inference import Detections, select
+from pose.hands import HandLandmarker, HandsResult
+from pose.normalize import batch_features
+from voc_tools.errors import GestureKitError
+
+from .backends import choose_backend
+
+EXPORTED_STEM = "pose_classifier"
+
+
+def _model_file(path: Path) -> Path:
+    """A directory → its Keras run (.h5) or its export (.xml); a file as given."""
+    if not path.is_dir():
+        return path
+    for name in (f"{EXPORTED_STEM}.h5", f"{EXPORTED_STEM}.xml", f"{EXPORTED_STEM}.onnx"):
+        if (path / name).is_file():
+            return path / name
+    raise GestureKitError("no pose classifier here (expected a gesturekit pose-train run "
+                          "or a gesturekit pose-export directory)", path)
+
+
+def load_pose_classifier(path: str | Path, backend: str = "auto",
+                         card_path: str | Path | None = None, server: Any = None) -> Any:
+    """A pose classifier with ``.classes`` and ``.predict(features N x D) -> N x C``:
+    a pose-train run (directory, .h5 or .json: Keras) or an exported one (.xml: OpenVINO,
+    .onnx: onnxruntime), whose card is ``card_path`` or the ``.yaml`` beside the model.
+    ``server``: a :class:`runtime.server.ModelServer` to compile an IR on (default: its own).
+    """
+    path = _model_file(Path(path))
+    if path.suffix == ".json":
+        path = path.with_suffix(".h5")
+    chosen = choose_backend(path, backend)
+    if chosen == "keras":
+        from posecls import load_pose_classifier as load_keras
+
+        return load_keras(path)
+    card = card_path if card_path is not None else path.with_suffix(".yaml")
+    if not Path(card).is_file():
+        raise GestureKitError(f"no card {Path(card).name} beside the model; pass one or "
+                              "export with gesturekit pose-export", path)
+    if chosen == "onnxruntime":
+        from .runner import OnnxRuntimeModel
+
+        model = OnnxRuntimeModel(path, card, name=path.stem)
+    else:
+        from .server import ModelServer
+
+        server = server if server is not None else ModelServer()
+        model = server.add(path.stem, path, card)
+    if model.kind != "pose_classifier":
+        raise GestureKitError(f"this model is a {model.kind}, not a pose classifier", path)
+    return model
+
+
+class PoseDetector:
+    """MediaPipe hand landmarks + a pose classifier, used as a detector; a context manager
+    (it owns the MediaPipe worker process)."""
+
+    def __init__(self, pose_model: str | Path | Any, margin: float = 0.15,
+                 min_confidence: float = 0.5, max_hands: int = 2,
+                 backend: str = "auto") -> None:
+        self.classifier = (pose_model if hasattr(pose_model, "predict")
+                           else load_pose_classifier(pose_model, backend))
+        self.margin = margin
+        self.landmarker = HandLandmarker(max_hands=max_hands, min_confidence=min_confidence)
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.classifier.classes)
+
+    def detect_hands(self, hands: HandsResult, score_threshold: float = 0.05,
+                     max_detections: int = 100) -> Detections:
+        """Detections of hands already found (e.g. stored by ``gesturekit keypoints``)."""
+        count = len(hands.hands)
+        if not count:
+            empty = np.zeros(0, np.float32)
+            return Detections(np.zeros((0, 4), np.float32), empty, empty.astype(np.int64),
+                              self.classes)
+        features = batch_features(np.stack([h.landmarks for h in hands.hands]),
+                                  [h.handedness for h in hands.hands],
+                                  hands.width / hands.height)
+        probabilities = np.asarray(self.classifier.predict(features)).reshape(count, -1)
+        labels = probabilities.argmax(axis=1)
+        scores = (np.array([h.score for h in hands.hands]) *
+                  probabilities[np.arange(count), labels])
+        boxes = np.array([h.box(hands.width, hands.height, self.margin) for h in hands.hands])
+        return select(boxes, scores, labels, self.classes, score_threshold, max_detections)
+
+    def detect(self, image_bgr: np.ndarray, score_threshold: float = 0.05,
+               max_detections: int = 100) -> Detections:
+        """Gesture detections in one BGR image, boxes in its pixels."""
+        return self.detect_hands(self.landmarker.detect(image_bgr), score_threshold,
+                                 max_detections)
+
+    def close(self) -> None:
+        self.landmarker.close()
+
+    def __enter__(self) -> "PoseDetector":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
