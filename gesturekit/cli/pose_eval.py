@@ -1,0 +1,74 @@
+"""``gesturekit pose-eval MODEL FILE [--voc ROOT]``: pose classifier accuracy, and the pose
+route's end-to-end mAP measured as ``gesturekit evaluate`` measures a detector's."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = ("evaluate a pose classifier: accuracy and confusion matrix on a landmark file's "
+        "hands; with --voc, the pose route's mAP on a VOC split (comparable to evaluate)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", type=Path, metavar="MODEL",
+                        help="pose-train run directory (or its .h5), or a pose-export "
+                             "directory / .xml / .onnx")
+    parser.add_argument("keypoints", type=Path, nargs="?", metavar="FILE",
+                        help="landmark file of gesturekit keypoints: accuracy on its hands")
+    parser.add_argument("--voc", type=Path, metavar="ROOT",
+                        help="VOC root: end-to-end mAP of MediaPipe boxes + the classifier's "
+                             "classes on --split (FILE, if given, must come from ROOT)")
+    parser.add_argument("--split", default="val",
+                        help="ImageSets/Main list to evaluate ('all': every hand of FILE; "
+                             "default val)")
+    parser.add_argument("--backend", default="auto",
+                        choices=("auto", "keras", "openvino", "onnxruntime"),
+                        help="how to run the classifier (default from the file's suffix)")
+    parser.add_argument("--iou", type=float, default=0.5,
+                        help="--voc: IoU for a detection to count as correct (default 0.5)")
+    parser.add_argument("--score-threshold", type=float, default=0.05,
+                        help="--voc: ignore detections scoring at most this (default 0.05)")
+    parser.add_argument("--margin", type=float, default=0.15,
+                        help="--voc: box = landmarks' extent grown by this fraction "
+                             "(default 0.15)")
+    parser.add_argument("--min-confidence", type=float, default=0.5,
+                        help="--voc: MediaPipe's minimum hand-detection confidence")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="folder for the reports (default: the model's folder)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from runtime.pose_detector import _model_file, evaluate_pose_route, load_pose_classifier
+    from voc_tools.errors import GestureKitError
+
+    if args.keypoints is None and args.voc is None:
+        raise GestureKitError("give a landmark FILE (accuracy), --voc ROOT (mAP), or both")
+    if args.split == "all" and args.voc is not None:
+        raise GestureKitError("--split all is for FILE's hands; --voc needs an ImageSets "
+                              "list such as val")
+    model_file = _model_file(args.model)
+    out = args.out or model_file.parent
+    if args.keypoints is not None:
+        from posecls.evaluate import evaluate_pose_classifier
+
+        classifier = load_pose_classifier(model_file, args.backend)
+        report = evaluate_pose_classifier(classifier, args.keypoints, out, args.split,
+                                          args.voc)
+        print(f"pose classifier on {report['hands']} hands ({args.split}): accuracy "
+              f"{report['accuracy']:.4f}, mean class accuracy "
+              f"{report['mean_class_accuracy']:.4f}")
+        for name, value in report["class_accuracy"].items():
+            print(f"  {name}: {'n/a' if value is None else f'{value:.4f}'}")
+        print(f"wrote {report['json']}")
+    if args.voc is not None:
+        result, report = evaluate_pose_route(model_file, args.voc, args.split, out, args.iou,
+                                             args.score_threshold, margin=args.margin,
+                                             min_confidence=args.min_confidence,
+                                             backend=args.backend)
+        for c in result.classes:
+            print(f"  {c.name}: AP {c.ap:.4f} ({c.num_annotations} boxes)")
+        print(f"pose route mAP@{args.iou:g} = {result.map:.4f} on {report['num_images']} "
+              f"'{args.split}' images, {report['ms_per_image']:.1f} ms/image")
+        print(f"wrote {report['json']}")
+        print(f"wrote {report['png']}")
+    return 0
