@@ -4,11 +4,13 @@
     python testDetector.py --model runs/model/inference.h5 --image frame.jpg
     python testDetector.py --model export/model.xml --image frame.jpg      # OpenVINO
     python testDetector.py --model export/model.onnx --image frame.jpg     # onnxruntime
+    python testDetector.py --pose runs/pose --image frame.jpg              # pose route
 
 Writes the annotated image and prints one JSON line per detection. Class names, input
 size and preprocessing come from the model's own metadata (gesturekit.json, or the model
 card of an exported/third-party model); the backend is chosen from the file's suffix
-unless --backend says otherwise.
+unless --backend says otherwise. ``--pose`` takes the pose route instead: MediaPipe hand
+boxes, classes from a pose classifier (gesturekit pose-train run or pose-export folder).
 """
 from __future__ import annotations
 
@@ -20,9 +22,14 @@ from pathlib import Path
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", required=True, help="converted model (.h5 from "
-                        "'gesturekit convert') or exported model (.xml/.onnx from "
-                        "'gesturekit export')")
+    route = parser.add_mutually_exclusive_group(required=True)
+    route.add_argument("--model", help="converted model (.h5 from "
+                       "'gesturekit convert') or exported model (.xml/.onnx from "
+                       "'gesturekit export')")
+    route.add_argument("--pose", metavar="POSE_MODEL",
+                       help="pose route: MediaPipe hands + this pose classifier "
+                       "('gesturekit pose-train' run, or 'gesturekit pose-export' folder "
+                       "or .xml/.onnx); needs scripts/setup_hands.sh")
     parser.add_argument("--backend", default="auto",
                         choices=("auto", "keras", "openvino", "onnxruntime"),
                         help="inference backend (default auto: .h5 keras, .xml openvino, "
@@ -58,11 +65,17 @@ def detect_and_draw(args: argparse.Namespace) -> None:
     if output.resolve() == image_path.resolve():
         raise GestureKitError("--output would overwrite the input image", output)
     image = read_image_bgr(image_path)
-    if args.card and Path(args.model).suffix == ".h5":
-        raise GestureKitError("--card is for .xml/.onnx models; a .h5 reads its "
-                              "gesturekit.json", args.card)
-    detector = load_detector(args.model, args.backend, args.card)
-    detections = detector.detect(image, score_threshold=args.threshold)
+    if args.pose:
+        from runtime.pose_detector import PoseDetector
+
+        with PoseDetector(args.pose, backend=args.backend) as detector:
+            detections = detector.detect(image, score_threshold=args.threshold)
+    else:
+        if args.card and Path(args.model).suffix == ".h5":
+            raise GestureKitError("--card is for .xml/.onnx models; a .h5 reads its "
+                                  "gesturekit.json", args.card)
+        detector = load_detector(args.model, args.backend, args.card)
+        detections = detector.detect(image, score_threshold=args.threshold)
     for record in detections.records():
         print(json.dumps({"image": str(image_path), **record}))
     if not cv2.imwrite(str(output), draw_detections(image, detections)):

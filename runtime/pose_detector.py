@@ -70,6 +70,30 @@ def load_pose_classifier(path: str | Path, backend: str = "auto",
     return model
 
 
+def is_pose_model(path: str | Path) -> bool:
+    """Whether ``path`` is a pose classifier: a pose-train run or pose-export directory, a
+    .h5 with pose-classifier metadata beside it, or an .xml/.onnx whose .yaml card beside
+    it says kind pose_classifier."""
+    path = Path(path)
+    if path.is_dir():
+        return any((path / f"{EXPORTED_STEM}{ext}").is_file() for ext in (".h5", ".xml", ".onnx"))
+    if path.suffix in (".h5", ".json"):
+        from posecls.model import FORMAT
+
+        info = path.with_suffix(".json")
+        return info.is_file() and f'"{FORMAT}"' in info.read_text(encoding="utf-8",
+                                                                   errors="replace")
+    card = path.with_suffix(".yaml")
+    return path.suffix in (".xml", ".onnx") and card.is_file() and \
+        "pose_classifier" in card.read_text(encoding="utf-8", errors="replace")
+
+
+def open_pose_route(path: str | Path, backend: str = "auto") -> "PoseDetector | None":
+    """A :class:`PoseDetector` when ``path`` is a pose classifier (see
+    :func:`is_pose_model`), else None: lets a tool taking ``--detector`` take either route."""
+    return PoseDetector(path, backend=backend) if is_pose_model(path) else None
+
+
 class PoseDetector:
     """MediaPipe hand landmarks + a pose classifier, used as a detector; a context manager
     (it owns the MediaPipe worker process)."""
