@@ -147,7 +147,8 @@ def augment(frames: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     shift = rng.uniform(-0.08, 0.08, 2) * size
     matrix = cv2.getRotationMatrix2D((size / 2, size / 2), 0.0, scale)
     matrix[:, 2] += shift
-    gain, bias = rng.uniform(0.75, 1.25), rng.uniform(-25, 25)
+    gain = rng.uniform(0.75, 1.25) * rng.uniform(0.85, 1.15, 3)  # brightness, colour cast
+    bias = rng.uniform(-25, 25)
     moved = [cv2.warpAffine(f, matrix, (size, size), borderMode=cv2.BORDER_REPLICATE)
              for f in frames]
     return np.clip(np.stack(moved).astype(np.float32) * gain + bias, 0, 255).astype(np.uint8)

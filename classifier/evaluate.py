@@ -13,7 +13,7 @@ from voc_tools.errors import GestureKitError
 
 from .data import ClipBatches, load_split
 from .metadata import load_info
-from .templates import with_overrides
+from .templates import Template
 
 METRICS_YAML = "metrics.yaml"
 CONFUSION_PNG = "confusion.png"
@@ -86,10 +86,10 @@ def plot_confusion(scores: ClipScores, path: Path, title: str) -> Path:
 
 
 def evaluate_snapshot(snapshot: str | Path, data_dir: str | Path, split: str | Path,
-                      out_dir: str | Path, batch_size: int | None = None,
-                      fps: float | None = None) -> dict:
+                      out_dir: str | Path, template: Template | None = None) -> dict:
     """Evaluate and write ``out_dir/metrics.yaml`` and ``confusion.png``; returns the
-    metrics. ``fps`` overrides the rate clips are sampled at (default: the model's)."""
+    metrics. ``template``: the snapshot's own unless given (e.g. another fps or batch size;
+    frames, input size and normalisation must be the model's)."""
     import yaml
 
     from .flops import model_cost
@@ -97,13 +97,13 @@ def evaluate_snapshot(snapshot: str | Path, data_dir: str | Path, split: str | P
 
     snapshot, out_dir = Path(snapshot), Path(out_dir)
     info = load_info(snapshot)
-    template = with_overrides(info.template, {"fps": fps})
+    template = template or info.template
     data_classes = read_classes(data_dir)
     if data_classes != info.classes:
         raise GestureKitError(f"the data's classes {data_classes} differ from the model's "
                               f"{info.classes}", Path(data_dir) / "classes.txt")
     clips = load_split(data_dir, split, template.frames, info.classes)
-    batches = ClipBatches(clips, template, batch_size or template.batch_size, train=False)
+    batches = ClipBatches(clips, template, template.batch_size, train=False)
     model = load_model(snapshot)
     started = time.perf_counter()
     logits = predict_logits(model, batches)

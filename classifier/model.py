@@ -6,7 +6,9 @@
   then average pooling over space and time. Layer names are Keras' own MobileNetV3Small
   names, so ImageNet weights can be copied in by name.
 * ``r2plus1d-tiny``: a small residual (2+1)D network (every 3-D convolution split into a
-  1x3x3 spatial and a 3x1x1 temporal one), fast to train from scratch on a CPU.
+  1x3x3 spatial and a 3x1x1 temporal one) fed each frame and its difference from the
+  previous one (TSN's RGB-difference cue: the static background cancels, the moving hand
+  stays), fast to train from scratch on a CPU.
 
 BatchNorm momentum is 0.9 (not Keras' 0.999) so that short runs on small datasets end
 with usable moving statistics.
@@ -33,8 +35,12 @@ BN_MOMENTUM = 0.9
 class FoldTime(layers.Layer):
     """B x T x H x W x C -> (B*T) x H x W x C."""
 
+    def build(self, input_shape) -> None:  # type: ignore[no-untyped-def]
+        self.frame_shape = [int(v) for v in input_shape[2:]]  # fit() may feed unknown shapes
+        super().build(input_shape)
+
     def call(self, x):  # type: ignore[no-untyped-def]
-        return tf.reshape(x, [-1] + list(x.shape[2:]))
+        return tf.reshape(x, [-1] + self.frame_shape)
 
 
 @keras.utils.register_keras_serializable(package="gesturekit")
@@ -45,8 +51,12 @@ class UnfoldTime(layers.Layer):
         super().__init__(**kwargs)
         self.frames = int(frames)
 
+    def build(self, input_shape) -> None:  # type: ignore[no-untyped-def]
+        self.item_shape = [int(v) for v in input_shape[1:]]
+        super().build(input_shape)
+
     def call(self, x):  # type: ignore[no-untyped-def]
-        return tf.reshape(x, [-1, self.frames] + list(x.shape[1:]))
+        return tf.reshape(x, [-1, self.frames] + self.item_shape)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "frames": self.frames}
@@ -61,8 +71,12 @@ class TemporalShift(layers.Layer):
         super().__init__(**kwargs)
         self.frames, self.fold_div = int(frames), int(fold_div)
 
+    def build(self, input_shape) -> None:  # type: ignore[no-untyped-def]
+        self.item_shape = [int(v) for v in input_shape[1:]]
+        super().build(input_shape)
+
     def call(self, x):  # type: ignore[no-untyped-def]
-        shape = list(x.shape[1:])
+        shape = self.item_shape
         fold = shape[-1] // self.fold_div
         x5 = tf.reshape(x, [-1, self.frames] + shape)
         ahead, behind, rest = x5[..., :fold], x5[..., fold:2 * fold], x5[..., 2 * fold:]
@@ -206,8 +220,19 @@ def _residual_2plus1d(x, filters: int, stride_t: int, stride_s: int, name: str):
     return layers.ReLU()(layers.Add(name=f"{name}_add")([x, y]))
 
 
+@keras.utils.register_keras_serializable(package="gesturekit")
+class FrameDifference(layers.Layer):
+    """B x T x H x W x C -> B x T x H x W x 2C: each frame and its difference from the
+    previous frame (zero for the first), TSN's RGB-difference cue for motion."""
+
+    def call(self, x):  # type: ignore[no-untyped-def]
+        previous = tf.concat([x[:, :1], x[:, :-1]], axis=1)
+        return tf.concat([x, x - previous], axis=-1)
+
+
 def _r2plus1d_tiny(clip, frames: int):  # type: ignore[no-untyped-def]
-    x = layers.ReLU()(_conv2plus1d(clip, 16, 1, 2, "stem"))
+    x = FrameDifference(name="frame_difference")(clip)
+    x = layers.ReLU()(_conv2plus1d(x, 16, 1, 2, "stem"))
     x = _residual_2plus1d(x, 24, 1, 2, "block1")
     x = _residual_2plus1d(x, 48, 2 if frames >= 4 else 1, 2, "block2")
     x = _residual_2plus1d(x, 96, 2 if frames >= 8 else 1, 2, "block3")

@@ -78,8 +78,8 @@ TEMPLATES = {t.name: t for t in (
              "96 px (fast on a CPU)", "r2plus1d-tiny", frames=8, fps=8, input_size=96,
              epochs=30, batch_size=8, learning_rate=3e-3),
     Template("sample-r2plus1d-tiny", "the (2+1)D network sized for the synthetic dynamic "
-             "sample (gesturekit sample OUT --dynamic): 8 frames at 5 fps, 64 px",
-             "r2plus1d-tiny", frames=8, fps=5, input_size=64, epochs=20, batch_size=8,
+             "sample (gesturekit sample OUT --dynamic): 8 frames at 5 fps, 48 px",
+             "r2plus1d-tiny", frames=8, fps=5, input_size=48, epochs=15, batch_size=4,
              learning_rate=3e-3),
 )}
 

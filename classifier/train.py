@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,7 +49,9 @@ class RunRecorder(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs, number = dict(logs or {}), epoch + 1
         relative = f"{SNAPSHOTS_DIR}/epoch_{number:03d}.h5"
-        self.model.save(str(self.work_dir / relative), include_optimizer=False)
+        with warnings.catch_warnings():  # Keras calls .h5 legacy; keras-retinanet's format
+            warnings.filterwarnings("ignore", message=".*HDF5 file.*legacy")
+            self.model.save(str(self.work_dir / relative), include_optimizer=False)
         info = SnapshotInfo(self.info.classes, self.info.template,
                             {**self.info.extra, "epoch": number,
                              "val_top1": float(logs.get("val_top1", math.nan))})

@@ -129,19 +129,18 @@ def sample_tensors(template, data_dir: Path | None, split: str | Path,  # type: 
 def export_clip_classifier(snapshot: str | Path, out: str | Path, force: bool = False,
                            data_dir: str | Path | None = None,
                            split: str | Path = "val.txt", parity_clips: int = 4,
-                           fps: float | None = None) -> ClipExport:
+                           template=None) -> ClipExport:  # type: ignore[no-untyped-def]
     """Write IR, ONNX and the runtime card of a snapshot into ``out`` and check parity
-    (on clips of ``data_dir``'s ``split`` when given, else random tensors). ``fps``
-    overrides the card's clip rate (default: the rate the model was trained at)."""
+    (on clips of ``data_dir``'s ``split`` when given, else random tensors). ``template``:
+    the snapshot's own unless given (e.g. another clip fps for the card)."""
     import yaml
 
     from classifier.metadata import load_info
     from classifier.model import load_model
-    from classifier.templates import with_overrides
 
     snapshot, out = Path(snapshot), Path(out)
     info = load_info(snapshot)
-    template = with_overrides(info.template, {"fps": fps})
+    template = template or info.template
     model = load_model(snapshot)
     _prepare_out(out, force)
     timings: dict[str, float] = {}
