@@ -8,7 +8,7 @@ setup(
     python_requires=">=3.10,<3.13",
     packages=find_packages(include=["gesturekit*", "voc_tools*", "detector*",
                                     "sample_data*", "convert*", "runtime*",
-                                    "pose*", "labeling*", "clips*", "classifier*"]),
+                                    "pose*", "labeling*", "clips*", "classifier*", "posecls*"]),
     package_data={"runtime": ["cards/*.yaml"]},
     py_modules=["testDetector"],
     install_requires=[
