@@ -10,6 +10,7 @@ kept. RUN_DIR gets ``pose_classifier.h5`` + ``.json``, ``metrics.csv`` and ``cur
 from __future__ import annotations
 
 import csv
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -207,11 +208,14 @@ def train_pose_classifier(keypoints_path: str | Path, out: str | Path,
     def accuracy(rows: KeypointSet) -> float | None:
         if not len(rows):
             return None
-        return float((model.predict(rows.features(), verbose=0).argmax(1) == rows.labels).mean())
+        predicted = np.asarray(model(rows.features(), training=False)).argmax(1)
+        return float((predicted == rows.labels).mean())
 
     result = PoseTrainResult(out, classes, len(train), len(val), how, best.epoch,
                              accuracy(val), float(accuracy(train)), history)
-    model.save(str(out / MODEL_FILE), include_optimizer=False)
+    with warnings.catch_warnings():  # "HDF5 is legacy": the kit's models are .h5 on purpose
+        warnings.simplefilter("ignore", UserWarning)
+        model.save(str(out / MODEL_FILE), include_optimizer=False)
     PoseInfo(classes, extra={
         "dataset": keypoints.meta["dataset"], "fingerprint": keypoints.meta["fingerprint"],
         "keypoints": str(Path(keypoints_path).resolve()), "split": how,
