@@ -99,7 +99,8 @@ def build_model(classes: int, hidden: tuple[int, ...] = (64, 32), dropout: float
 class PoseClassifier:
     """A trained Keras pose classifier: ``predict(features (N, D)) -> (N, C)``."""
 
-    def __init__(self, model, info: PoseInfo, path: Path | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, model, info: PoseInfo,  # type: ignore[no-untyped-def]
+                 path: Path | None = None) -> None:
         self.model, self.info, self.path = model, info, path
 
     @property

@@ -26,7 +26,7 @@ from .backends import choose_backend
 EXPORTED_STEM = "pose_classifier"
 
 
-def _model_file(path: Path) -> Path:
+def pose_model_file(path: Path) -> Path:
     """A directory → its Keras run (.h5) or its export (.xml); a file as given."""
     if not path.is_dir():
         return path
@@ -44,7 +44,7 @@ def load_pose_classifier(path: str | Path, backend: str = "auto",
     .onnx: onnxruntime), whose card is ``card_path`` or the ``.yaml`` beside the model.
     ``server``: a :class:`runtime.server.ModelServer` to compile an IR on (default: its own).
     """
-    path = _model_file(Path(path))
+    path = pose_model_file(Path(path))
     if path.suffix == ".json":
         path = path.with_suffix(".h5")
     chosen = choose_backend(path, backend)
@@ -165,7 +165,7 @@ def evaluate_pose_route(pose_model: str | Path, root: str | Path, split: str = "
     image_ids = layout.read_split(split)
     if not image_ids:
         raise GestureKitError(f"the '{split}' list is empty", layout.split_path(split))
-    model_file = _model_file(Path(pose_model))
+    model_file = pose_model_file(Path(pose_model))
     with PoseDetector(model_file, margin, min_confidence, max_hands, backend) as detector:
         detector.detect(read_image_bgr(layout.image_path(image_ids[0])))  # load the models
         started = time.perf_counter()

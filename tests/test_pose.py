@@ -161,6 +161,7 @@ def pose_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "summary": summary, "trained": trained}
 
 
+@pytest.mark.slow  # the module's sample, landmarks and training: ~20 s once
 def test_keypoints_match_boxes_and_report_the_rest(pose_run: dict) -> None:
     from pose.keypoints import load_keypoints
 
@@ -179,12 +180,13 @@ def test_keypoints_match_boxes_and_report_the_rest(pose_run: dict) -> None:
     assert [u["image"] for u in report["unlabelled_hands"]].count(TWO_HANDS) == 1
     assert 0 < report["ms_per_image"] < 1000
     lines = pose_run["summary"].splitlines()
-    assert lines[0].startswith(f"{len(keypoints)} of {len(keypoints) + len(report['unmatched_boxes'])}"
-                               " labelled boxes matched")
+    boxes = len(keypoints) + len(report["unmatched_boxes"])
+    assert lines[0].startswith(f"{len(keypoints)} of {boxes} labelled boxes matched")
     assert any("hands without a labelled box" in line for line in lines)
     assert any("no hand found" in line and NO_HAND in line for line in lines)
 
 
+@pytest.mark.slow  # the module's sample, landmarks and training: ~20 s once
 def test_pose_classifier_learns_the_sample_gestures(pose_run: dict, capsys) -> None:
     run = pose_run["run"]
     info = json.loads((run / "pose_classifier.json").read_text())
@@ -220,7 +222,7 @@ def test_pose_route_map_on_the_val_split_like_evaluate(pose_run: dict, capsys) -
 def test_export_parity_and_testdetector_pose(pose_run: dict, tmp_path: Path) -> None:
     import yaml
 
-    from runtime.pose_detector import PoseDetector, load_pose_classifier
+    from runtime.pose_detector import PoseDetector, is_pose_model, load_pose_classifier
 
     export = pose_run["base"] / "export"
     _cli(["pose-export", str(pose_run["run"]), "--out", str(export)])
@@ -234,6 +236,7 @@ def test_export_parity_and_testdetector_pose(pose_run: dict, tmp_path: Path) -> 
     features = load_keypoints(pose_run["keypoints"]).features()
     keras = load_pose_classifier(pose_run["run"]).predict(features)
     for model in (export, export / "pose_classifier.onnx"):
+        assert is_pose_model(model)
         np.testing.assert_allclose(load_pose_classifier(model).predict(features), keras,
                                    atol=1e-5)
     image = pose_run["root"] / "JPEGImages" / f"{TWO_HANDS}.jpg"
@@ -255,6 +258,24 @@ def test_export_parity_and_testdetector_pose(pose_run: dict, tmp_path: Path) -> 
     np.testing.assert_allclose(sorted(r["score"] for r in records),
                                sorted(np.round(found.scores, 4)), atol=2e-4)
     assert cv2.imread(str(drawn)).shape == (240, 320, 3)
+
+
+@pytest.mark.slow
+def test_pose_route_runs_in_the_demo_as_a_detector(pose_run: dict, tmp_path: Path) -> None:
+    from runtime.demo import DemoOptions, run_demo
+    from runtime.pose_detector import is_pose_model, open_pose_route
+
+    run = pose_run["run"]
+    assert is_pose_model(run) and is_pose_model(run / "pose_classifier.h5")
+    assert not is_pose_model(pose_run["root"]) and open_pose_route(pose_run["root"]) is None
+    video = pose_run["base"] / "sample" / "videos" / "take03.mp4"
+    output = tmp_path / "demo.mp4"
+    result = run_demo(video, open_pose_route(run), None,
+                      DemoOptions(window=False, max_frames=12, progress=False), output)
+    records = [json.loads(line) for line in output.with_suffix(".jsonl").read_text().splitlines()]
+    assert result.frames == len(records) == 12
+    found = [t["detector_class"] for r in records for t in r["tracks"] if t["missed"] == 0]
+    assert len(found) >= 10 and set(found) == {"grab", "drop"}  # take03: grab, drop, grab
 
 
 @pytest.mark.slow
@@ -322,6 +343,7 @@ def _one_line_error(argv: list[str], capsys) -> str:
     return err
 
 
+@pytest.mark.slow  # the module's sample, landmarks and training: ~20 s once
 def test_a_landmark_file_from_another_dataset_is_refused(pose_run: dict, tmp_path: Path,
                                                          capsys) -> None:
     keypoints, run = str(pose_run["keypoints"]), str(pose_run["run"])
@@ -347,6 +369,7 @@ def test_a_landmark_file_from_another_dataset_is_refused(pose_run: dict, tmp_pat
     assert "annotations" in err and "changed" in err and "gesturekit keypoints" in err
 
 
+@pytest.mark.slow  # the module's sample, landmarks and training: ~20 s once
 def test_bad_files_and_existing_outputs_are_one_line_errors(pose_run: dict, tmp_path: Path,
                                                             capsys) -> None:
     junk = tmp_path / "junk.npz"

@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from runtime.pose_detector import _model_file, evaluate_pose_route, load_pose_classifier
+    from runtime.pose_detector import (evaluate_pose_route, load_pose_classifier,
+                                       pose_model_file)
     from voc_tools.errors import GestureKitError
 
     if args.keypoints is None and args.voc is None:
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.split == "all" and args.voc is not None:
         raise GestureKitError("--split all is for FILE's hands; --voc needs an ImageSets "
                               "list such as val")
-    model_file = _model_file(args.model)
+    model_file = pose_model_file(args.model)
     out = args.out or model_file.parent
     if args.keypoints is not None:
         from posecls.evaluate import evaluate_pose_classifier
