@@ -6,6 +6,7 @@ Classes come from the dataset's ``classes.txt``; decoded images are cached in me
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -20,23 +21,30 @@ from tensorflow import keras  # noqa: E402
 
 
 class VocGenerator(Generator):
-    """keras-retinanet ``Generator`` over one split of a VOC root, with an image cache."""
+    """keras-retinanet ``Generator`` over one split of a VOC root, plus any ``extra``
+    ``(root, image ids)`` (pseudo-labelled frames), with an image cache."""
 
     def __init__(self, root: str | Path, split: str, classes: list[str],
-                 cache_megabytes: int = 2048, **kwargs) -> None:
+                 cache_megabytes: int = 2048,
+                 extra: Sequence[tuple[str | Path, Sequence[str]]] = (), **kwargs) -> None:
         self.layout = VocLayout(root).require()
         self.image_ids = self.layout.read_split(split)
         if not self.image_ids:
             raise GestureKitError(f"split '{split}' is empty", self.layout.split_path(split))
         self.classes = list(classes)
-        self.annotations = [read_ground_truth(self.layout, image_id, self.classes)
-                            for image_id in self.image_ids]
+        # (layout, image id) of every image: the split's, then those of each extra root
+        self.items = [(self.layout, image_id) for image_id in self.image_ids]
+        for extra_root, extra_ids in extra:
+            extra_layout = VocLayout(extra_root).require()
+            self.items += [(extra_layout, image_id) for image_id in extra_ids]
+        self.annotations = [read_ground_truth(layout, image_id, self.classes)
+                            for layout, image_id in self.items]
         self._cache: dict[int, np.ndarray] = {}
         self._cache_budget = cache_megabytes * 2**20
         super().__init__(**kwargs)
 
     def size(self) -> int:
-        return len(self.image_ids)
+        return len(self.items)
 
     def num_classes(self) -> int:
         return len(self.classes)
@@ -58,7 +66,8 @@ class VocGenerator(Generator):
         return float(truth.width) / float(truth.height)
 
     def image_path(self, image_index: int) -> str:
-        return str(self.layout.image_path(self.image_ids[image_index]))
+        layout, image_id = self.items[image_index]
+        return str(layout.image_path(image_id))
 
     def load_image(self, image_index: int) -> np.ndarray:
         image = self._cache.get(image_index)

@@ -20,6 +20,7 @@ from .batchnorm import RecalibrateBatchNorm  # noqa: E402
 from .callbacks import RunRecorder, ValLoss, ValMap, snapshot_name  # noqa: E402
 from .inference import save_h5  # noqa: E402
 from .data import EpochOfSteps, VocGenerator  # noqa: E402
+from .pseudo import pseudo_image_ids  # noqa: E402
 from .metadata import ModelMetadata, preprocess_mode  # noqa: E402
 from .model import build_training_model, prediction_model, shapes_callback  # noqa: E402
 from .preprocess import normalize  # noqa: E402
@@ -53,6 +54,8 @@ class TrainConfig:
     train_split: str = "train"
     val_split: str = "val"
     seed: int = 0
+    pseudo_root: str | None = None
+    pseudo_min_score: float | None = None
 
 
 def default_learning_rate(weights: str) -> float:
@@ -60,7 +63,8 @@ def default_learning_rate(weights: str) -> float:
     return 1e-4 if weights in ("none", "") else 1e-5
 
 
-def _generators(config: TrainConfig, classes: list[str]) -> tuple[VocGenerator, VocGenerator]:
+def _generators(config: TrainConfig, classes: list[str],
+                pseudo_ids: list[str]) -> tuple[VocGenerator, VocGenerator]:
     if config.random_transform:
         transform = random_transform_generator(
             min_rotation=-0.1, max_rotation=0.1, min_translation=(-0.1, -0.1),
@@ -75,11 +79,22 @@ def _generators(config: TrainConfig, classes: list[str]) -> tuple[VocGenerator, 
     common = dict(batch_size=config.batch_size, image_min_side=config.image_min_side,
                   image_max_side=config.image_max_side,
                   preprocess_image=lambda image: normalize(image, mode))
-    train = VocGenerator(config.root, config.train_split, classes,
+    extra = [(config.pseudo_root, pseudo_ids)] if config.pseudo_root else []
+    train = VocGenerator(config.root, config.train_split, classes, extra=extra,
                          transform_generator=transform, visual_effect_generator=effects,
                          **common)
     val = VocGenerator(config.root, config.val_split, classes, shuffle_groups=False, **common)
     return train, val
+
+
+def _data_record(config: TrainConfig, train_gen: VocGenerator, val_gen: VocGenerator,
+                 pseudo_images: int) -> dict:
+    """What the run trained and validated on (saved in gesturekit.json's extra)."""
+    return {"root": config.root, "train_split": config.train_split,
+            "train_images": train_gen.size() - pseudo_images,
+            "pseudo_root": config.pseudo_root, "pseudo_images": pseudo_images,
+            "pseudo_min_score": config.pseudo_min_score,
+            "val_split": config.val_split, "val_images": val_gen.size()}
 
 
 def _prepare_run_dir(config: TrainConfig, resume: bool) -> dict | None:
@@ -134,11 +149,13 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
 
     layout = VocLayout(config.root).require()
     classes = read_classes(layout.classes_file)
+    pseudo_ids = (pseudo_image_ids(config.pseudo_root, classes, config.pseudo_min_score)
+                  if config.pseudo_root else [])
     state = _prepare_run_dir(config, resume)
     run_dir = Path(config.out)
     tf.keras.utils.set_random_seed(config.seed)
 
-    train_gen, val_gen = _generators(config, classes)
+    train_gen, val_gen = _generators(config, classes, pseudo_ids)
     weights = None if config.weights in ("none", "") or state else config.weights
     model = build_training_model(config.backbone, len(classes), weights,
                                  config.freeze_backbone, config.learning_rate,
@@ -151,7 +168,9 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
 
     metadata = ModelMetadata(classes=classes, backbone=config.backbone,
                              image_min_side=config.image_min_side,
-                             image_max_side=config.image_max_side, model_type="training")
+                             image_max_side=config.image_max_side, model_type="training",
+                             extra={"data": _data_record(config, train_gen, val_gen,
+                                                         len(pseudo_ids))})
     metadata.save(run_dir)
     (run_dir / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n",
                                        encoding="utf-8")
@@ -169,7 +188,9 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False,
                                     profile_batch=0),
     ]
-    print(f"training {config.backbone} on {train_gen.size()} images "
+    pseudo = (f" ({train_gen.size() - len(pseudo_ids)} hand-labelled + {len(pseudo_ids)} "
+              f"pseudo-labelled from {config.pseudo_root})" if config.pseudo_root else "")
+    print(f"training {config.backbone} on {train_gen.size()} images{pseudo} "
           f"({', '.join(classes)}), validating on {val_gen.size()}; run folder {run_dir}",
           flush=True)
     try:

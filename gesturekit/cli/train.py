@@ -43,6 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--val-split", default="val",
                         help="ImageSets/Main list for val loss and mAP (default val)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pseudo", metavar="PSEUDO_ROOT",
+                        help="also train on the frames of this pseudo-labelled VOC root "
+                             "(gesturekit pseudolabel; its train list if it has one, else all "
+                             "its images); validation stays on ROOT's hand labels")
+    parser.add_argument("--pseudo-min-score", type=float, metavar="S",
+                        help="with --pseudo: only frames whose every box scored at least S "
+                             "when pseudo-labelled")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last snapshot, with the "
                              "run's saved settings (only --epochs may change)")
@@ -50,7 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from detector.train import TrainConfig, default_learning_rate, resume_config, train
+    from voc_tools.errors import GestureKitError
 
+    if args.pseudo_min_score is not None and not args.pseudo:
+        raise GestureKitError("--pseudo-min-score needs --pseudo PSEUDO_ROOT")
     config = resume_config(args.out, args.epochs) if args.resume else TrainConfig(
         root=args.root, out=args.out, backbone=args.backbone, epochs=args.epochs or 50,
         steps=args.steps, batch_size=args.batch_size, image_min_side=args.image_min_side,
@@ -60,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         freeze_backbone=args.freeze_backbone,
         random_transform=args.random_transform, keep_best=args.keep_best,
         eval_every=args.eval_every, train_split=args.train_split,
-        val_split=args.val_split, seed=args.seed)
+        val_split=args.val_split, seed=args.seed, pseudo_root=args.pseudo,
+        pseudo_min_score=args.pseudo_min_score)
     run_dir = train(config, resume=args.resume)
     print(f"run folder: {run_dir}  (pick the best snapshot: gesturekit best {run_dir})")
     return 0
