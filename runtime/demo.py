@@ -299,9 +299,6 @@ class DemoPipeline:
             views = [TrackView(t.id, tuple(float(v) for v in t.box),
                                found.classes[t.label], t.score, t.missed) for t in tracks]
             due = self.scheduler.push(index, frame, tracks) if self.scheduler else []
-            live = {t.id for t in tracks}
-            for key in [k for k in self.labels if k != FRAME_KEY and k not in live]:
-                del self.labels[key]
         with Stopwatch(self.times, "classify"):
             for key, clip in due:
                 self.jobs.submit((index, key), clip)
@@ -320,6 +317,9 @@ class DemoPipeline:
         with Stopwatch(self.times, "classify"):
             for job in pending.jobs:
                 self.labels[job[1]] = (self.jobs.pop(job), job[0])
+            live = {view.id for view in pending.views}  # a track gone never comes back
+            for key in [k for k in self.labels if k != FRAME_KEY and k not in live]:
+                del self.labels[key]
         with Stopwatch(self.times, "draw"):
             for view in pending.views:
                 label = self.labels.get(FRAME_KEY if self.scheduler and
