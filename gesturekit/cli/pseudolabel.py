@@ -1,0 +1,52 @@
+"""``gesturekit pseudolabel``: a VOC dataset from unlabelled video, labelled by the pose route."""
+from __future__ import annotations
+
+import argparse
+
+HELP = ("turn unlabelled videos (or frame folders) into a pseudo-labelled VOC root: MediaPipe "
+        "hand boxes, gestures from a pose classifier (gesturekit pose-train); frames with no "
+        "hand or a low score are skipped")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="VIDEO_OR_FRAMES",
+                        help="video files, folders of frames (gesturekit frames) or images")
+    parser.add_argument("--out", required=True, metavar="ROOT",
+                        help="VOC root to create (or an earlier pseudolabel output to add to)")
+    parser.add_argument("--pose", required=True, metavar="MODEL",
+                        help="pose classifier: a gesturekit pose-train run or its "
+                             "gesturekit pose-export folder / .xml / .onnx")
+    parser.add_argument("--every", type=int, default=1, metavar="N",
+                        help="label every N-th frame of each video (default 1)")
+    parser.add_argument("--min-score", type=float, default=0.6, metavar="S",
+                        help="skip a frame when any hand scores below S (hand score x class "
+                             "probability; default 0.6)")
+    parser.add_argument("--classes-from", metavar="ROOT",
+                        help="write this VOC root's classes.txt (the hand-labelled dataset you "
+                             "will train with), so gesturekit train --pseudo accepts both")
+    parser.add_argument("--margin", type=float, default=0.15,
+                        help="grow the landmarks' extent by this fraction of its longer side "
+                             "(default 0.15, as the pose model's keypoints were matched)")
+    parser.add_argument("--min-confidence", type=float, default=0.5,
+                        help="MediaPipe's minimum hand-detection confidence (default 0.5)")
+    parser.add_argument("--max-hands", type=int, default=2,
+                        help="at most this many hands per frame (default 2)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from labeling.pseudolabel import check_request, pseudolabel
+    from runtime.pose_detector import PoseDetector
+
+    check_request(args.inputs, args.out, args.every, args.min_score)
+    source = f"pseudo: pose {Path(args.pose).name} (score >= {args.min_score:g})"
+    with PoseDetector(args.pose, margin=args.margin, min_confidence=args.min_confidence,
+                      max_hands=args.max_hands) as detector:
+        report = pseudolabel(args.inputs, args.out, detector, source, every=args.every,
+                             min_score=args.min_score, classes_from=args.classes_from)
+    print(report.summary())
+    if report.kept:
+        print(f"pseudo-labelled root: {args.out} (XML marked unverified; train with: "
+              f"gesturekit train ROOT --pseudo {args.out})")
+    return 0
