@@ -34,14 +34,17 @@ def cosine_rate(base: float, epoch: int, epochs: int) -> float:
 
 
 class RunRecorder(keras.callbacks.Callback):
-    """Snapshot + metadata per epoch, retention, ``metrics.csv`` and ``curves.png``."""
+    """Snapshot + metadata per epoch, retention, ``metrics.csv``; ``curves.png`` at the end
+    and at most every ``PLOT_EVERY_S`` seconds on the way (drawing costs ~0.5 s)."""
+
+    PLOT_EVERY_S = 30.0
 
     def __init__(self, work_dir: Path, info: SnapshotInfo, keep_best: int) -> None:
         super().__init__()
         self.work_dir, self.info, self.keep_best = work_dir, info, keep_best
         (work_dir / SNAPSHOTS_DIR).mkdir(parents=True, exist_ok=True)
         self.rows = read_metrics(work_dir)
-        self.started = time.perf_counter()
+        self.started = self.plotted = time.perf_counter()
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.started = time.perf_counter()
@@ -64,7 +67,12 @@ class RunRecorder(keras.callbacks.Callback):
         self.rows = [r for r in self.rows if int(r["epoch"]) != number] + [row]
         self._retain(number)
         write_rows(self.work_dir, self.rows)
+        if time.perf_counter() - self.plotted > self.PLOT_EVERY_S:
+            self.on_train_end()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
         plot_run(self.work_dir, self.rows)
+        self.plotted = time.perf_counter()
 
     def _retain(self, last: int) -> None:
         alive = [r for r in self.rows if r.get("snapshot")]

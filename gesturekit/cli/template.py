@@ -41,7 +41,8 @@ def add_template_options(parser: argparse.ArgumentParser) -> None:
     """The override options of the clip verbs (every template value)."""
     group = parser.add_argument_group("template overrides (default: WORK_DIR/template.yaml)")
     for option, (dest, kind, text) in OVERRIDES.items():
-        group.add_argument(option, dest=dest, type=kind, default=None, help=text)
+        group.add_argument(option, dest=dest, type=kind, default=None, help=text,
+                           metavar=option.lstrip("-").upper().replace("-", "_"))
     group.add_argument("--mean", type=float, nargs=3, metavar=("R", "G", "B"), default=None,
                        help="normalisation mean per RGB channel (0..255 units)")
     group.add_argument("--std", type=float, nargs=3, metavar=("R", "G", "B"), default=None,
