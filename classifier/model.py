@@ -271,13 +271,11 @@ def build_model(architecture: str, num_classes: int, frames: int, size: int,
 def load_weights_by_name(model: keras.Model, path: str | Path) -> None:
     """Load an .h5's same-named layers (a different class count's head is skipped)."""
     path = Path(path)
-    if not path.is_file():
-        raise GestureKitError("weights file not found", path)
     try:
         model.load_weights(str(path), by_name=True, skip_mismatch=True)
     except (OSError, ValueError) as err:
-        raise GestureKitError(f"cannot load weights ({str(err).splitlines()[0]})",
-                              path) from None
+        reason = "no such file" if not path.is_file() else str(err).splitlines()[0]
+        raise GestureKitError(f"cannot load weights ({reason})", path) from None
 
 
 def load_model(path: str | Path) -> keras.Model:

@@ -24,10 +24,10 @@ import numpy as np
 from voc_tools.errors import GestureKitError
 
 from .export import _prepare_out, _tool_versions
+from .onnx_export import ONNX_OPSET
 
 IR_FILE, ONNX_FILE, CARD_FILE = "model.xml", "model.onnx", "model.yaml"
 INPUT_NAME, OUTPUT_NAME = "clip", "logits"
-ONNX_OPSET = 17
 
 
 @dataclass
@@ -62,30 +62,35 @@ def runtime_card(classes: list[str], template) -> dict:  # type: ignore[no-untyp
                      "crop_scale": template.crop_scale, "crop": template.crop}}
 
 
-def write_ir(model, path: Path) -> Path:  # type: ignore[no-untyped-def]
+def write_ir(model, path: Path, input_name: str = INPUT_NAME,  # type: ignore[no-untyped-def]
+             output_name: str = OUTPUT_NAME) -> Path:
+    """OpenVINO IR (FP32 weights) of a one-input, one-output Keras model."""
     import openvino as ov
 
     converted = ov.convert_model(model)
-    converted.inputs[0].get_tensor().set_names({INPUT_NAME})
-    converted.outputs[0].get_tensor().set_names({OUTPUT_NAME})
+    converted.inputs[0].get_tensor().set_names({input_name})
+    converted.outputs[0].get_tensor().set_names({output_name})
     ov.save_model(converted, str(path), compress_to_fp16=False)
     return path
 
 
-def write_onnx(model, path: Path) -> Path:  # type: ignore[no-untyped-def]
+def write_onnx(model, path: Path, input_name: str = INPUT_NAME,  # type: ignore[no-untyped-def]
+               output_name: str = OUTPUT_NAME) -> Path:
+    """ONNX (tf2onnx in-process, opset 17) of a one-input, one-output Keras model with a
+    fixed input shape."""
     import onnx
     import tensorflow as tf
     import tf2onnx
 
     from .onnx_export import _rename
 
-    spec = (tf.TensorSpec(model.input_shape, tf.float32, name=INPUT_NAME),)
+    spec = (tf.TensorSpec(model.input_shape, tf.float32, name=input_name),)
     try:
         proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec, opset=ONNX_OPSET)
     except Exception as err:  # tf2onnx raises many types; the first line says what failed
         raise GestureKitError(f"tf2onnx failed: {str(err).splitlines()[0][:200]}",
                               path) from None
-    _rename(proto, proto.graph.output[0].name, OUTPUT_NAME)
+    _rename(proto, proto.graph.output[0].name, output_name)
     onnx.save(proto, str(path))
     return path
 

@@ -83,6 +83,22 @@ def test_both_architectures_give_logits_and_tsm_is_keras_mobilenetv3_small() -> 
         build_model("x3d", 5, 4, 32)
 
 
+def test_imagenet_weights_copy_in_or_say_what_to_do_offline() -> None:
+    from classifier.model import build_model, copy_imagenet_weights
+    from voc_tools.errors import GestureKitError
+
+    model = build_model("tsm-mobilenetv3-small", 3, frames=2, size=32)
+    try:
+        copied = copy_imagenet_weights(model, 32)
+    except GestureKitError as err:
+        message = str(err)
+        assert "weights: none" in message and "\n" not in message
+    else:  # online: every backbone layer with weights got ImageNet's
+        assert copied == 86  # the layers with weights in Keras MobileNetV3Small, no top
+    with pytest.raises(GestureKitError, match="no ImageNet weights for r2plus1d-tiny"):
+        build_model("r2plus1d-tiny", 3, 2, 32, weights="imagenet")
+
+
 def test_temporal_shift_takes_an_eighth_from_each_neighbour() -> None:
     from classifier.model import TemporalShift
 
