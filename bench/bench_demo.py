@@ -47,20 +47,25 @@ CLASSES = ["swipe_left", "swipe_right", "no_gesture"]
 MODES = ("sync", "async")
 
 
+# the training flags of the tests' session-scoped small_detector (tests/conftest.py)
+LIGHT_TRAINING = {"--backbone": "mobilenet128_0.5", "--weights": "none", "--head-width": "32",
+                  "--image-min-side": "128", "--image-max-side": "171", "--batch-size": "8",
+                  "--epochs": "1", "--steps": "20", "--lr": "1e-3"}
+
+
 def train_light_detector(work: Path) -> Path:
-    """The tests' small detector: sample (3 videos x 12 frames) -> train 20 steps -> convert."""
+    """Like the tests' small detector: sample (3 videos x 12 frames) -> train -> convert."""
     sys.path.insert(0, str(REPO / "tests"))
     from gesturekit import cli
     from sample_voc import build_sample_voc
 
     root = build_sample_voc(work / "data", videos=3, frames=12)
-    run = work / "run"
-    assert cli.main(["train", str(root), "--out", str(run), "--backbone", "mobilenet128_0.5",
-                     "--weights", "none", "--head-width", "32", "--image-min-side", "128",
-                     "--image-max-side", "171", "--batch-size", "8", "--epochs", "1",
-                     "--steps", "20", "--lr", "1e-3"]) == 0
-    assert cli.main(["convert", str(sorted((run / "snapshots").glob("*.h5"))[-1]),
-                     str(work / "model")]) == 0
+    flags = [text for pair in LIGHT_TRAINING.items() for text in pair]
+    if cli.main(["train", str(root), "--out", str(work / "run"), *flags]) != 0:
+        raise SystemExit("training the light detector failed")
+    snapshot = sorted((work / "run" / "snapshots").glob("*.h5"))[-1]
+    if cli.main(["convert", str(snapshot), str(work / "model")]) != 0:
+        raise SystemExit("converting the light detector failed")
     return work / "model"
 
 
@@ -143,17 +148,17 @@ def run_case(case: dict, frames: int, repeats: int, work: Path) -> dict:
 
 
 def versions() -> dict:
+    """Python, OpenCV (and its thread count) and the versions of the libraries timed."""
     import cv2
 
-    def version(dist: str) -> str:
+    installed = {}
+    for dist in ("openvino", "numpy", "tensorflow", "scipy"):
         try:
-            return metadata.version(dist)
+            installed[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
-            return "absent"
-
+            installed[dist] = "absent"
     return {"python": platform.python_version(), "opencv": cv2.__version__,
-            "opencv_threads": cv2.getNumThreads(),
-            **{dist: version(dist) for dist in ("openvino", "numpy", "tensorflow", "scipy")}}
+            "opencv_threads": cv2.getNumThreads(), **installed}
 
 
 def markdown(report: dict) -> str:
