@@ -173,6 +173,18 @@ def test_missing_or_bad_template_is_one_line(tmp_path: Path, capsys: pytest.Capt
     assert len(err.splitlines()) == 1 and message in err
 
 
+def test_eval_and_export_without_a_trained_snapshot_are_one_line(
+        tmp_path: Path, tiny_clips: Path, capsys: pytest.CaptureFixture) -> None:
+    work = _work(tmp_path)
+    assert main(["clip-eval", str(work), "--data", str(tiny_clips)]) == 2
+    assert "no best snapshot in metrics.csv; train first" in capsys.readouterr().err
+    assert main(["clip-export", str(work), "--out", str(tmp_path / "x"), "--snapshot",
+                 str(work / "nope.h5")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "nope.h5: snapshot not found" in err
+    assert not (tmp_path / "x").exists()
+
+
 # ---------------------------------------------------------------- clip data
 
 def test_windows_cover_the_gesture_and_stay_in_the_video() -> None:
