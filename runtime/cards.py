@@ -223,7 +223,9 @@ def from_export_card(card: Any) -> RuntimeCard:
 
 def find_card(model_path: str | Path) -> RuntimeCard:
     """The card of a model given without one: its export card (``gesturekit.json`` beside
-    it, or the IR's rt_info), else a card shipped in ``runtime/cards/<model stem>.yaml``."""
+    it, or the IR's rt_info), else a runtime card beside it with the same stem
+    (``model.xml`` -> ``model.yaml``, as ``gesturekit clip-export`` writes), else a card
+    shipped in ``runtime/cards/<model stem>.yaml``."""
     from convert.card import CARD_FILE, load_card, read_rt_info
 
     model_path = Path(model_path)
@@ -233,6 +235,9 @@ def find_card(model_path: str | Path) -> RuntimeCard:
     if (model_path.parent / CARD_FILE).is_file() or (
             model_path.suffix == ".xml" and read_rt_info(model_path) is not None):
         return from_export_card(load_card(model_path))
+    beside = model_path.with_suffix(".yaml")
+    if beside.is_file():
+        return read_card_file(beside)
     if shipped.is_file():
         return read_card_file(shipped)
     raise GestureKitError("no model card: pass one (YAML/JSON), or export the model with "

@@ -234,6 +234,17 @@ def test_small_detector_keras_on_hands_video_and_its_own_sample(
         (a, b) for a, b in zip(synced, labels_of(records)) if a != b][:5]
 
 
+def test_a_clip_classifier_finds_the_card_beside_it(clip_model,  # noqa: F811
+                                                    tmp_path: Path) -> None:
+    xml, card, _ = clip_model
+    for source, name in ((xml, "model.xml"), (xml.with_suffix(".bin"), "model.bin"),
+                         (card, "model.yaml")):
+        (tmp_path / name).write_bytes(Path(source).read_bytes())
+    _, classifier = load_models(omz_xml(), None, tmp_path / "model.xml")  # no card given
+    assert classifier.card.path == tmp_path / "model.yaml"
+    assert classifier.classes == CLIP_CLASSES
+
+
 # ---------------------------------------------------------------- bad input, one line each
 
 @pytest.fixture
