@@ -153,13 +153,18 @@ def load_models(detector: str | Path, detector_card: str | Path | None = None,
                 classifier: str | Path | None = None,
                 classifier_card: str | Path | None = None,
                 backend: str = "auto") -> tuple[Any, ServedModel | None]:
-    """The detector (.h5, .onnx, or .xml served by OpenVINO) and the clip classifier (.xml
-    or .onnx, OpenVINO) with their cards; a model of the other kind is a one-line error."""
+    """The detector (.h5, .onnx, or .xml served by OpenVINO; or a pose classifier, for the
+    MediaPipe pose route) and the clip classifier (.xml or .onnx, OpenVINO) with their cards;
+    a model of the other kind is a one-line error."""
     from .backends import choose_backend, load_detector
+    from .pose_detector import open_pose_route
 
     server = ModelServer()
     path = Path(detector)
-    if choose_backend(path, backend) == "openvino":
+    pose = open_pose_route(path, backend)
+    if pose is not None:
+        found = pose
+    elif choose_backend(path, backend) == "openvino":
         found = server.add("detector", path, detector_card)
     else:
         found = load_detector(path, backend, detector_card)

@@ -13,10 +13,14 @@ HELP = ("live demo on a video file or camera: detect, track, classify each track
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="SOURCE", help="video file, or camera index (0)")
-    parser.add_argument("--detector", required=True, metavar="D",
-                        help="detector: inference .h5 (gesturekit convert), .xml or .onnx "
-                             "(gesturekit export), or an Open Model Zoo IR such as "
-                             "person-detection-asl-0001.xml")
+    route = parser.add_mutually_exclusive_group(required=True)
+    route.add_argument("--detector", metavar="D",
+                       help="detector: inference .h5 (gesturekit convert), .xml or .onnx "
+                            "(gesturekit export), or an Open Model Zoo IR such as "
+                            "person-detection-asl-0001.xml")
+    route.add_argument("--pose", metavar="P",
+                       help="the pose route instead of a detector: MediaPipe hands + a pose "
+                            "classifier (gesturekit pose-train run or pose-export folder)")
     parser.add_argument("--detector-card", metavar="Y",
                         help="model card (YAML/JSON) of a detector that carries none")
     parser.add_argument("--classifier", metavar="C",
@@ -71,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(args.output, args.results, args.force)
     source = open_source(args.source)  # before the models load: a bad source fails fast
     try:
-        detector, classifier = load_models(args.detector, args.detector_card,
+        detector, classifier = load_models(args.pose or args.detector, args.detector_card,
                                            args.classifier, args.classifier_card, args.backend)
     except BaseException:
         source.capture.release()
