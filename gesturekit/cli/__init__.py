@@ -11,7 +11,9 @@ import importlib
 import sys
 
 VERBS = ("sample", "frames", "rename", "voc", "split", "check", "label", "prelabel",
-         "train", "evaluate", "best", "convert", "export", "bench")
+         "train", "evaluate", "best", "convert", "export", "bench", "clips", "snippets", "template",
+         "clip-train", "clip-eval", "clip-export", "demo",
+         "keypoints", "pose-train", "pose-eval", "pose-export", "pseudolabel")
 
 
 def build_parser() -> argparse.ArgumentParser:
