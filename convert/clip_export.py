@@ -9,7 +9,9 @@ the graph, and gives ``logits`` 1 x classes. Files in OUT::
     model.yaml              the runtime card (runtime.cards schema: kind clip_classifier,
                             layout NCTHW, clip.frames/fps/crop_scale/crop, normalise, logits)
 
-Serve with ``ModelServer().add("gesture", "OUT/model.xml", "OUT/model.yaml")``. Parity
+Serve with ``ModelServer().add("gesture", "OUT/model.xml")`` (the runtime finds the card
+of the same stem beside the model) or ``gesturekit demo SOURCE --detector D --classifier
+OUT/model.xml``. Parity
 (max |logit difference| of OpenVINO and ONNX Runtime against Keras) is measured on a few
 clips and written into the card's ``export`` section.
 """

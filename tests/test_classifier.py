@@ -328,7 +328,7 @@ def test_dynamic_sample_to_served_classifier_end_to_end(
     split = load_split(data, "val.txt", template.frames)
     batches = ClipBatches(split, template, 1, train=False)
     server = ModelServer()
-    served = server.add("gesture", out / "model.xml", out / "model.yaml")
+    served = server.add("gesture", out / "model.xml")  # finds model.yaml beside it
     served_onnx = server.add("gesture_onnx", out / "model.onnx", out / "model.yaml")
     right = 0
     for index, record in enumerate(split.records):

@@ -40,6 +40,5 @@ def run(args: argparse.Namespace) -> int:
     parity = result.parity
     print(f"parity on {parity['clips']} clips: max |logit diff| OpenVINO "
           f"{parity['openvino_max_abs_diff']:.2e}, ONNX {parity['onnx_max_abs_diff']:.2e}")
-    print(f"serve: ModelServer().add('gesture', '{result.files['openvino']}', "
-          f"'{result.files['card']}')")
+    print(f"next: gesturekit demo VIDEO --detector D --classifier {result.files['openvino']}")
     return 0
