@@ -287,9 +287,10 @@ def test_clip_train_resume_finetune_eval_on_tiny_clips(
 
 @pytest.mark.slow
 def test_dynamic_sample_to_served_classifier_end_to_end(
-        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture, small_detector: dict) -> None:
     """The issue's path on the synthetic swipes: a learned classifier (val top-1 >= 0.9)
-    that the runtime serves with the same answers as Keras."""
+    that the runtime serves with the same answers as Keras, and the demo (the session's
+    small hand detector -> tracker -> this classifier) labels val videos as they are."""
     from classifier.data import ClipBatches, load_split, normalise, window_ids
     from classifier.metadata import load_info
     from classifier.model import load_model
@@ -341,5 +342,34 @@ def test_dynamic_sample_to_served_classifier_end_to_end(
             assert served_onnx.classify(Clip(frames, None)).label == keras_label
         right += prediction.label == record.label
     assert right / len(split.records) == pytest.approx(metrics["top1"], abs=1e-3)
+    _demo_labels_match_ground_truth(sample, out, small_detector["model"] / "inference.h5",
+                                    tmp_path / "demo")
     print(f"end to end {time.perf_counter() - started:.0f} s (to trained "
           f"{trained - started:.0f} s), val top-1 {metrics['top1']}")
+
+
+def _demo_labels_match_ground_truth(sample: Path, classifier: Path, detector: Path,
+                                    out: Path) -> None:
+    """One val video per class through ``gesturekit demo`` (headless): the label drawn at
+    the end of the labelled interval, once the clip covers the gesture, is the video's."""
+    import json
+
+    classes = (sample / "classes.txt").read_text().split()
+    val = dict(line.split() for line in (sample / "val.txt").read_text().splitlines())
+    with (sample / "intervals.csv").open() as handle:
+        ends = {row["video"]: int(row["end_ms"]) for row in csv.DictReader(handle)}
+    chosen = {classes[int(label)]: video for video, label in sorted(val.items())}
+    assert set(chosen) == set(classes)
+    out.mkdir()
+    for name, video in chosen.items():
+        output = out / f"{Path(video).stem}.mp4"
+        assert main(["demo", str(sample / "videos" / video), "--detector", str(detector),
+                     "--classifier", str(classifier / "model.xml"), "--output", str(output),
+                     "--no-window", "--threshold", "0.05"]) == 0
+        frames = [json.loads(line) for line in output.with_suffix(".jsonl").open()]
+        fps = cv2.VideoCapture(str(sample / "videos" / video)).get(cv2.CAP_PROP_FPS)
+        end = min(len(frames) - 1, round(ends[video] / 1000 * fps))
+        labelled = [t["label"] for f in frames[end:] for t in f["tracks"] if t["label"]]
+        assert labelled, f"{video}: no labelled track from frame {end} on"
+        assert labelled[0] == name, (video, labelled[:5])
+
