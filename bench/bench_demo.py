@@ -91,14 +91,15 @@ def clip_classifier(template_name: str, crops: list[str], work: Path) -> dict[st
 
     from classifier.model import build_model
     from classifier.templates import get_template
-    from convert.clip_export import ncthw_model, runtime_card, write_ir
+    from convert.clip_export import INPUT_NAME, OUTPUT_NAME, ncthw_model, runtime_card
+    from convert.keras_export import write_ir
 
     template = get_template(template_name)
     model = build_model(template.architecture, len(CLASSES), template.frames,
                         template.input_size)
     folder = work / template_name
     folder.mkdir(parents=True)
-    xml = write_ir(ncthw_model(model), folder / "model.xml")
+    xml = write_ir(ncthw_model(model), folder / "model.xml", INPUT_NAME, OUTPUT_NAME)
     found = {}
     for crop in crops:
         card = folder / f"crop_{crop}.yaml"

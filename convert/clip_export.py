@@ -17,16 +17,14 @@ clips and written into the card's ``export`` section.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from voc_tools.errors import GestureKitError
 
 from .export import _prepare_out, _tool_versions
-from .onnx_export import ONNX_OPSET
+from .keras_export import parity, write_both
 
 IR_FILE, ONNX_FILE, CARD_FILE = "model.xml", "model.onnx", "model.yaml"
 INPUT_NAME, OUTPUT_NAME = "clip", "logits"
@@ -64,59 +62,6 @@ def runtime_card(classes: list[str], template) -> dict:  # type: ignore[no-untyp
                      "crop_scale": template.crop_scale, "crop": template.crop}}
 
 
-def write_ir(model, path: Path, input_name: str = INPUT_NAME,  # type: ignore[no-untyped-def]
-             output_name: str = OUTPUT_NAME) -> Path:
-    """OpenVINO IR (FP32 weights) of a one-input, one-output Keras model."""
-    import openvino as ov
-
-    converted = ov.convert_model(model)
-    converted.inputs[0].get_tensor().set_names({input_name})
-    converted.outputs[0].get_tensor().set_names({output_name})
-    ov.save_model(converted, str(path), compress_to_fp16=False)
-    return path
-
-
-def write_onnx(model, path: Path, input_name: str = INPUT_NAME,  # type: ignore[no-untyped-def]
-               output_name: str = OUTPUT_NAME) -> Path:
-    """ONNX (tf2onnx in-process, opset 17) of a one-input, one-output Keras model with a
-    fixed input shape."""
-    import onnx
-    import tensorflow as tf
-    import tf2onnx
-
-    from .onnx_export import _rename
-
-    spec = (tf.TensorSpec(model.input_shape, tf.float32, name=input_name),)
-    try:
-        proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec, opset=ONNX_OPSET)
-    except Exception as err:  # tf2onnx raises many types; the first line says what failed
-        raise GestureKitError(f"tf2onnx failed: {str(err).splitlines()[0][:200]}",
-                              path) from None
-    _rename(proto, proto.graph.output[0].name, output_name)
-    onnx.save(proto, str(path))
-    return path
-
-
-def parity(model, files: dict[str, Path], tensors: np.ndarray) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Max |logit difference| against Keras of the IR (OpenVINO CPU, f32) and the ONNX
-    (ONNX Runtime) over ``tensors`` (N x 1 x 3 x T x H x W)."""
-    import onnxruntime
-    import openvino as ov
-
-    keras_logits = np.stack([np.asarray(model(t, training=False)) for t in tensors])
-    compiled = ov.Core().compile_model(str(files["openvino"]), "CPU",
-                                       {"INFERENCE_PRECISION_HINT": "f32"})
-    ov_logits = np.stack([compiled(t)[0] for t in tensors])
-    session = onnxruntime.InferenceSession(str(files["onnx"]),
-                                           providers=["CPUExecutionProvider"])
-    onnx_logits = np.stack([session.run(None, {INPUT_NAME: t})[0] for t in tensors])
-    return {"openvino_max_abs_diff": float(np.abs(ov_logits - keras_logits).max()),
-            "onnx_max_abs_diff": float(np.abs(onnx_logits - keras_logits).max()),
-            "clips": int(len(tensors)),
-            "same_top1": bool((ov_logits.argmax(-1) == keras_logits.argmax(-1)).all() and
-                              (onnx_logits.argmax(-1) == keras_logits.argmax(-1)).all())}
-
-
 def sample_tensors(template, data_dir: Path | None, split: str | Path,  # type: ignore[no-untyped-def]
                    classes: list[str], count: int) -> np.ndarray:
     """Up to ``count`` NCTHW clips of the data's split (centred windows), else random."""
@@ -150,16 +95,14 @@ def export_clip_classifier(snapshot: str | Path, out: str | Path, force: bool = 
     template = template or info.template
     model = load_model(snapshot)
     _prepare_out(out, force)
-    timings: dict[str, float] = {}
     exported = ncthw_model(model)
     result = ClipExport(out)
-    for role, name, writer in (("openvino", IR_FILE, write_ir), ("onnx", ONNX_FILE, write_onnx)):
-        started = time.perf_counter()
-        result.files[role] = writer(exported, out / name)
-        timings[role] = round(time.perf_counter() - started, 2)
+    files, timings = write_both(exported, out, IR_FILE, ONNX_FILE, INPUT_NAME, OUTPUT_NAME)
+    result.files.update(files)
     tensors = sample_tensors(template, None if data_dir is None else Path(data_dir), split,
                              info.classes, parity_clips)
-    result.parity = parity(exported, result.files, tensors)
+    result.parity = {**parity(exported, result.files, list(tensors), INPUT_NAME),
+                     "clips": int(len(tensors))}
     result.card = {**runtime_card(info.classes, template),
                    "files": {"openvino": IR_FILE, "onnx": ONNX_FILE},
                    "metadata": {"architecture": template.architecture, "snapshot": str(snapshot),
