@@ -2,11 +2,11 @@
 which snapshot is the best (highest val top-1, then lowest val loss, then latest)."""
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
 from detector.run_log import METRICS_FILE, read_metrics
+from voc_tools.csv_rows import write_csv_dicts
 from voc_tools.errors import GestureKitError
 
 COLUMNS = ("epoch", "loss", "top1", "val_loss", "val_top1", "lr", "seconds", "snapshot")
@@ -20,13 +20,7 @@ __all__ = ["COLUMNS", "METRICS_FILE", "read_metrics", "write_rows", "plot_run",
 def write_rows(work_dir: Path, rows: list[dict]) -> Path:
     """Rewrite ``metrics.csv`` (through a temporary file)."""
     path = work_dir / METRICS_FILE
-    part = path.with_suffix(".part")
-    with part.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    part.replace(path)
-    return path
+    return write_csv_dicts(path, COLUMNS, rows)
 
 
 def _series(rows: list[dict], key: str) -> tuple[list[int], list[float]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from voc_tools.csv_rows import write_csv_dicts
+
 COLUMNS = ("epoch", "loss", "regression_loss", "classification_loss", "val_loss", "map",
            "snapshot")
 METRICS_FILE = "metrics.csv"
@@ -22,13 +24,7 @@ def read_metrics(run_dir: str | Path) -> list[dict]:
 def write_metrics(run_dir: str | Path, rows: list[dict]) -> Path:
     """Rewrite ``metrics.csv`` atomically."""
     path = Path(run_dir) / METRICS_FILE
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(path)
-    return path
+    return write_csv_dicts(path, COLUMNS, rows)
 
 
 def _floats(rows: list[dict], key: str) -> tuple[list[int], list[float]]:

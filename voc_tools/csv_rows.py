@@ -14,3 +14,15 @@ def append_csv_rows(path: Path, header: Sequence[str], rows: Iterable[Sequence])
         if new_file:
             writer.writerow(header)
         writer.writerows(rows)
+
+
+def write_csv_dicts(path: Path, columns: Sequence[str], rows: Iterable[dict]) -> Path:
+    """Rewrite ``path`` atomically with a header and one line per dict (other keys ignored)."""
+    part = path.with_name(path.name + ".part")
+    with part.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore",
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    part.replace(path)
+    return path
