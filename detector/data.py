@@ -21,11 +21,11 @@ from tensorflow import keras  # noqa: E402
 
 
 class VocGenerator(Generator):
-    """keras-retinanet ``Generator`` over one split of a VOC root, plus any ``extra``
-    ``(root, image ids)`` (pseudo-labelled frames), with an image cache."""
+    """keras-retinanet ``Generator`` over one split of a VOC root (listed ``repeat`` times),
+    plus any ``extra`` ``(root, image ids)`` (pseudo-labelled frames), with an image cache."""
 
     def __init__(self, root: str | Path, split: str, classes: list[str],
-                 cache_megabytes: int = 2048,
+                 cache_megabytes: int = 2048, repeat: int = 1,
                  extra: Sequence[tuple[str | Path, Sequence[str]]] = (), **kwargs) -> None:
         self.layout = VocLayout(root).require()
         self.image_ids = self.layout.read_split(split)
@@ -33,13 +33,13 @@ class VocGenerator(Generator):
             raise GestureKitError(f"split '{split}' is empty", self.layout.split_path(split))
         self.classes = list(classes)
         # (layout, image id) of every image: the split's, then those of each extra root
-        self.items = [(self.layout, image_id) for image_id in self.image_ids]
+        self.items = [(self.layout, image_id) for image_id in self.image_ids] * repeat
         for extra_root, extra_ids in extra:
             extra_layout = VocLayout(extra_root).require()
             self.items += [(extra_layout, image_id) for image_id in extra_ids]
         self.annotations = [read_ground_truth(layout, image_id, self.classes)
                             for layout, image_id in self.items]
-        self._cache: dict[int, np.ndarray] = {}
+        self._cache: dict[tuple, np.ndarray] = {}  # by (layout, id): repeats share one
         self._cache_budget = cache_megabytes * 2**20
         super().__init__(**kwargs)
 
@@ -70,11 +70,12 @@ class VocGenerator(Generator):
         return str(layout.image_path(image_id))
 
     def load_image(self, image_index: int) -> np.ndarray:
-        image = self._cache.get(image_index)
+        key = self.items[image_index]
+        image = self._cache.get(key)
         if image is None:
             image = read_image_bgr(self.image_path(image_index))
             if self._cache_budget >= image.nbytes:
-                self._cache[image_index] = image
+                self._cache[key] = image
                 self._cache_budget -= image.nbytes
         return image.copy()
 

@@ -84,3 +84,16 @@ def pseudo_image_ids(pseudo_root: str | Path, classes: Sequence[str],
         raise GestureKitError(f"no pseudo-labelled image {what} to train on"
                               + (" in its train list" if has_list else ""), layout.root)
     return ids
+
+
+def sampling_repeats(weight: float | None) -> tuple[int, int]:
+    """How often each hand-labelled and each pseudo-labelled frame is listed per pass, so a
+    pseudo frame is drawn ``weight`` times as often as a hand-labelled one (rounded to a
+    whole ratio: 0.3 -> hand frames 3 times, 2.4 -> pseudo frames twice; None: 1:1)."""
+    if weight is None:
+        return 1, 1
+    if not weight > 0:
+        raise GestureKitError(f"--pseudo-weight must be > 0 (got {weight:g})")
+    if weight >= 1:
+        return 1, max(1, round(weight))
+    return max(1, round(1 / weight)), 1

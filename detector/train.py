@@ -20,7 +20,7 @@ from .batchnorm import RecalibrateBatchNorm  # noqa: E402
 from .callbacks import RunRecorder, ValLoss, ValMap, snapshot_name  # noqa: E402
 from .inference import save_h5  # noqa: E402
 from .data import EpochOfSteps, VocGenerator  # noqa: E402
-from .pseudo import pseudo_image_ids  # noqa: E402
+from .pseudo import pseudo_image_ids, sampling_repeats  # noqa: E402
 from .metadata import ModelMetadata, preprocess_mode  # noqa: E402
 from .model import build_training_model, prediction_model, shapes_callback  # noqa: E402
 from .preprocess import normalize  # noqa: E402
@@ -56,6 +56,7 @@ class TrainConfig:
     seed: int = 0
     pseudo_root: str | None = None
     pseudo_min_score: float | None = None
+    pseudo_weight: float | None = None
 
 
 def default_learning_rate(weights: str) -> float:
@@ -79,21 +80,26 @@ def _generators(config: TrainConfig, classes: list[str],
     common = dict(batch_size=config.batch_size, image_min_side=config.image_min_side,
                   image_max_side=config.image_max_side,
                   preprocess_image=lambda image: normalize(image, mode))
-    extra = [(config.pseudo_root, pseudo_ids)] if config.pseudo_root else []
-    train = VocGenerator(config.root, config.train_split, classes, extra=extra,
+    # hand-labelled frames listed again for pseudo weights < 1, pseudo ones for > 1
+    hand_repeat, pseudo_repeat = sampling_repeats(config.pseudo_weight)
+    extra = [(config.pseudo_root, pseudo_ids)] * pseudo_repeat if config.pseudo_root else []
+    train = VocGenerator(config.root, config.train_split, classes, repeat=hand_repeat,
+                         extra=extra,
                          transform_generator=transform, visual_effect_generator=effects,
                          **common)
     val = VocGenerator(config.root, config.val_split, classes, shuffle_groups=False, **common)
     return train, val
 
 
-def _data_record(config: TrainConfig, train_gen: VocGenerator, val_gen: VocGenerator,
-                 pseudo_images: int) -> dict:
+def _data_record(config: TrainConfig, val_gen: VocGenerator, pseudo_images: int) -> dict:
     """What the run trained and validated on (saved in gesturekit.json's extra)."""
+    hand_repeat, pseudo_repeat = sampling_repeats(config.pseudo_weight)
     return {"root": config.root, "train_split": config.train_split,
-            "train_images": train_gen.size() - pseudo_images,
+            "train_images": len(VocLayout(config.root).read_split(config.train_split)),
             "pseudo_root": config.pseudo_root, "pseudo_images": pseudo_images,
             "pseudo_min_score": config.pseudo_min_score,
+            "pseudo_weight": config.pseudo_weight,
+            "listed_per_pass": {"hand": hand_repeat, "pseudo": pseudo_repeat},
             "val_split": config.val_split, "val_images": val_gen.size()}
 
 
@@ -151,6 +157,7 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
     classes = read_classes(layout.classes_file)
     pseudo_ids = (pseudo_image_ids(config.pseudo_root, classes, config.pseudo_min_score)
                   if config.pseudo_root else [])
+    sampling_repeats(config.pseudo_weight)  # a bad weight fails before the run folder exists
     state = _prepare_run_dir(config, resume)
     run_dir = Path(config.out)
     tf.keras.utils.set_random_seed(config.seed)
@@ -169,8 +176,7 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
     metadata = ModelMetadata(classes=classes, backbone=config.backbone,
                              image_min_side=config.image_min_side,
                              image_max_side=config.image_max_side, model_type="training",
-                             extra={"data": _data_record(config, train_gen, val_gen,
-                                                         len(pseudo_ids))})
+                             extra={"data": _data_record(config, val_gen, len(pseudo_ids))})
     metadata.save(run_dir)
     (run_dir / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n",
                                        encoding="utf-8")
@@ -188,9 +194,13 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False,
                                     profile_batch=0),
     ]
-    pseudo = (f" ({train_gen.size() - len(pseudo_ids)} hand-labelled + {len(pseudo_ids)} "
-              f"pseudo-labelled from {config.pseudo_root})" if config.pseudo_root else "")
-    print(f"training {config.backbone} on {train_gen.size()} images{pseudo} "
+    data = metadata.extra["data"]
+    weight = (f", pseudo weight {config.pseudo_weight:g}"
+              if config.pseudo_weight is not None else "")
+    pseudo = (f" ({data['train_images']} hand-labelled + {len(pseudo_ids)} pseudo-labelled "
+              f"from {config.pseudo_root}{weight})" if config.pseudo_root else "")
+    images = data["train_images"] + len(pseudo_ids)
+    print(f"training {config.backbone} on {images} images{pseudo} "
           f"({', '.join(classes)}), validating on {val_gen.size()}; run folder {run_dir}",
           flush=True)
     try:

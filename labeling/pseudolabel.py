@@ -33,6 +33,8 @@ from voc_tools.naming import is_image
 from voc_tools.prelabels import Prelabel, file_sha1, record_prelabels
 from voc_tools.voc_init import add_to_voc, collect_images, existing_classes, init_voc
 
+from .box_fit import BoxFit
+
 STAGING_PREFIX = ".pseudolabel-"  # the run's frames and XML before they join the root
 
 
@@ -126,18 +128,22 @@ def stage_frames(inputs: Sequence[str | Path], staging: Path, every: int,
     return frames
 
 
-def label_frame(detector: Any, path: Path, min_score: float,
-                report: PseudolabelReport) -> tuple[Annotation, list[float]] | None:
+def label_frame(detector: Any, path: Path, min_score: float, report: PseudolabelReport,
+                box_fit: BoxFit | None = None) -> tuple[Annotation, list[float]] | None:
     """The unverified annotation of one frame and its box scores, or None (counted) when
-    the frame has no hand or a hand scoring below ``min_score``."""
+    the frame has no hand or a hand scoring below ``min_score``; ``box_fit`` moves each box
+    to the user's convention."""
     image = read_image_bgr(path)
     height, width = image.shape[:2]
     found = detector.detect(image, score_threshold=0.0)
     if not len(found):
         report.no_hand += 1
         return None
-    boxes = [box_from_pixels(found.classes[int(label)], *map(float, corners), width, height)
-             for corners, label in zip(found.boxes, found.labels)]
+    names = [found.classes[int(label)] for label in found.labels]
+    corners = [tuple(map(float, box)) for box in found.boxes]
+    if box_fit is not None:
+        corners = [box_fit.apply(name, box, width, height) for name, box in zip(names, corners)]
+    boxes = [box_from_pixels(name, *box, width, height) for name, box in zip(names, corners)]
     degenerate = any(b.xmax <= b.xmin or b.ymax <= b.ymin for b in boxes)
     if degenerate or float(min(found.scores)) < min_score:
         report.low_confidence += 1
@@ -148,7 +154,7 @@ def label_frame(detector: Any, path: Path, min_score: float,
 
 def pseudolabel(inputs: Sequence[str | Path], out: str | Path, detector: Any, source: str,
                 every: int = 1, min_score: float = 0.6,
-                classes_from: str | Path | None = None,
+                classes_from: str | Path | None = None, box_fit: BoxFit | None = None,
                 progress: bool = True) -> PseudolabelReport:
     """Turn videos / frame folders into the pseudo-labelled VOC root ``out``."""
     check_request(inputs, out, every, min_score)
@@ -162,7 +168,7 @@ def pseudolabel(inputs: Sequence[str | Path], out: str | Path, detector: Any, so
         xml_dir.mkdir()
         scores: dict[str, list[float]] = {}
         for frame in tqdm(frames, desc="pseudolabel", unit="frame", disable=not progress):
-            labelled = label_frame(detector, frame, min_score, report)
+            labelled = label_frame(detector, frame, min_score, report, box_fit)
             if labelled is not None:
                 annotation, scores[frame.stem] = labelled
                 write_annotation(annotation, xml_dir / f"{frame.stem}.xml")

@@ -44,7 +44,7 @@ def _copy_as_pseudo(root: Path, out: Path, keep_lists: bool = False) -> Path:
 
 def test_pseudo_ids_all_or_train_list_and_min_score(hand_voc: Path, tmp_path: Path) -> None:
     from detector.pseudo import PseudoBox, pseudo_image_ids, read_pseudo_scores, \
-        record_pseudo_boxes
+        record_pseudo_boxes, sampling_repeats
     from voc_tools.layout import VocLayout
 
     pseudo = _copy_as_pseudo(hand_voc, tmp_path / "pseudo")
@@ -60,6 +60,9 @@ def test_pseudo_ids_all_or_train_list_and_min_score(hand_voc: Path, tmp_path: Pa
     assert read_pseudo_scores(pseudo) == {ids[0]: 0.55, ids[1]: 0.80}
     assert pseudo_image_ids(pseudo, ["grab", "drop"], min_score=0.5) == ids[:2]
     assert pseudo_image_ids(pseudo, ["grab", "drop"], min_score=0.6) == [ids[1]]
+
+    assert [sampling_repeats(w) for w in (None, 1, 0.3, 0.25, 2.4, 3)] == \
+        [(1, 1), (1, 1), (3, 1), (4, 1), (1, 2), (1, 3)]
 
     listed = _copy_as_pseudo(hand_voc, tmp_path / "listed", keep_lists=True)
     assert pseudo_image_ids(listed, ["grab", "drop"]) == VocLayout(listed).read_split("train")
@@ -82,6 +85,28 @@ def test_pseudo_ids_bad_roots_are_one_line(hand_voc: Path, tmp_path: Path) -> No
         pseudo_image_ids(pseudo, ["fist"])
 
 
+def test_generator_lists_hand_frames_again_then_the_pseudo_frames(
+        hand_voc: Path, tmp_path: Path) -> None:
+    from detector.data import VocGenerator
+    from voc_tools.layout import VocLayout
+
+    pseudo = _copy_as_pseudo(hand_voc, tmp_path / "pseudo")
+    pseudo_ids = VocLayout(pseudo).annotated_ids()[:2]
+    own = VocLayout(hand_voc).read_split("train")
+    generator = VocGenerator(hand_voc, "train", ["grab", "drop"], repeat=3,
+                             extra=[(pseudo, pseudo_ids)],
+                             batch_size=2, image_min_side=240, image_max_side=320,
+                             group_method="none", shuffle_groups=False)
+    assert generator.size() == 3 * len(own) + 2
+    assert generator.image_path(len(own)) == generator.image_path(0)  # listed again
+    assert generator.image_path(3 * len(own)) == str(pseudo / "JPEGImages" /
+                                                     f"{pseudo_ids[0]}.jpg")
+    _, (_, labels) = generator.compute_input_output([0, 3 * len(own) + 1])
+    assert (labels[:, :, -1] == 1).any(axis=1).all()  # both images bring boxes
+    assert generator.load_image(len(own)).shape == (240, 320, 3)  # a repeat of image 0
+    assert len(generator._cache) == 2  # one cached copy per image, not per listing
+
+
 # --- gesturekit train --pseudo ----------------------------------------------------------
 
 def test_train_pseudo_with_other_classes_is_one_line(hand_voc: Path, tmp_path: Path,
@@ -98,6 +123,11 @@ def test_train_pseudo_with_other_classes_is_one_line(hand_voc: Path, tmp_path: P
     assert main(["train", str(hand_voc), "--out", str(run), "--pseudo-min-score", "0.7",
                  *TRAIN]) == 2
     assert "--pseudo-min-score needs --pseudo" in _error_line(capsys)
+    (pseudo / "classes.txt").write_text("drop\ngrab\n")
+    assert main(["train", str(hand_voc), "--out", str(run), "--pseudo", str(pseudo),
+                 "--pseudo-weight", "0", *TRAIN]) == 2
+    assert "--pseudo-weight must be > 0" in _error_line(capsys)
+    assert not run.exists()
     assert main(["train", str(hand_voc), "--out", str(run), "--pseudo",
                  str(tmp_path / "absent"), *TRAIN]) == 2
     assert "not a VOC root" in _error_line(capsys)
@@ -112,15 +142,16 @@ def test_train_pseudo_trains_on_both_validates_on_hand_labels(
     pseudo = _copy_as_pseudo(other, tmp_path / "pseudo")
     run = tmp_path / "run"
     assert main(["train", str(hand_voc), "--out", str(run), "--pseudo", str(pseudo),
-                 *TRAIN]) == 0
+                 "--pseudo-weight", "0.5", *TRAIN]) == 0
     hand = VocLayout(hand_voc)
     out = capsys.readouterr().out
-    assert (f"({len(hand.read_split('train'))} hand-labelled + 6 pseudo-labelled from {pseudo})"
-            in out)
+    assert (f"({len(hand.read_split('train'))} hand-labelled + 6 pseudo-labelled from {pseudo}"
+            ", pseudo weight 0.5)" in out)
     data = json.loads((run / "gesturekit.json").read_text())["extra"]["data"]
     assert data == {"root": str(hand_voc), "train_split": "train",
                     "train_images": len(hand.read_split("train")),
                     "pseudo_root": str(pseudo), "pseudo_images": 6, "pseudo_min_score": None,
+                    "pseudo_weight": 0.5, "listed_per_pass": {"hand": 2, "pseudo": 1},
                     "val_split": "val", "val_images": len(hand.read_split("val"))}
     config = json.loads((run / "train_config.json").read_text())
     assert config["pseudo_root"] == str(pseudo) and config["root"] == str(hand_voc)
@@ -163,8 +194,9 @@ def pose_model(hand_voc: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     blank = base / "blank"
     blank.mkdir()
     assert cv2.imwrite(str(blank / "wall_000000.jpg"), np.full((240, 320, 3), 90, np.uint8))
-    return {"pose": base / "pose", "videos": sorted((base / "unlabelled" / "videos").glob(
-        "*.mp4")), "truth": base / "unlabelled" / "annotations", "blank": blank}
+    return {"pose": base / "pose", "keypoints": base / "kp.npz",
+            "videos": sorted((base / "unlabelled" / "videos").glob("*.mp4")),
+            "truth": base / "unlabelled" / "annotations", "blank": blank}
 
 
 @pytest.mark.slow  # keypoints + pose-train + MediaPipe on 11 frames: ~20 s
@@ -260,3 +292,43 @@ def test_pseudolabel_bad_inputs_are_one_line(hand_voc: Path, tmp_path: Path,
         assert main(argv) == 2, argv
         assert message in _error_line(capsys)
     assert not (tmp_path / "o").exists()
+
+
+def _mean_iou_with_truth(root: Path, truth: Path) -> float:
+    import numpy as np
+
+    from detector.evaluate import box_overlaps
+    from voc_tools.annotation import read_annotation
+
+    def corners(xml: Path) -> np.ndarray:
+        return np.array([[b.xmin, b.ymin, b.xmax, b.ymax] for b in read_annotation(xml).boxes])
+
+    best = [box_overlaps(corners(xml), corners(truth / xml.name)).max(axis=1)
+            for xml in sorted((root / "Annotations").glob("*.xml"))]
+    return float(np.concatenate(best).mean())
+
+
+@pytest.mark.slow
+def test_fit_boxes_moves_pseudo_boxes_to_the_users_convention(
+        pose_model: dict, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from labeling.box_fit import MIN_ROWS, fit_boxes
+
+    fit = fit_boxes(pose_model["keypoints"])
+    assert set(fit.offsets) == {"grab", "drop"} and min(fit.rows.values()) >= MIN_ROWS
+    moved = fit.apply("drop", (10.0, 20.0, 50.0, 100.0), 320, 240)
+    assert moved == pytest.approx(tuple(v + 80 * d for v, d in
+                                        zip((10, 20, 50, 100), fit.offsets["drop"])))
+    assert fit.apply("drop", (0.0, 0.0, 320.0, 240.0), 320, 240)[2:] <= (320, 240)
+
+    roots = {}
+    for name, extra in (("as_found", []), ("fitted", ["--fit-boxes",
+                                                      str(pose_model["keypoints"])])):
+        roots[name] = tmp_path / name
+        printed = _run(["pseudolabel", *map(str, pose_model["videos"]), "--out",
+                        str(roots[name]), "--pose", str(pose_model["pose"]), *extra], capsys)
+    assert printed.startswith("box fit from ") and "boxes fitted to kp.npz" in printed
+    # the same frames kept, boxes closer to the sample's true ones (drawn by its renderer)
+    assert sorted(p.name for p in (roots["fitted"] / "Annotations").iterdir()) == \
+        sorted(p.name for p in (roots["as_found"] / "Annotations").iterdir())
+    ious = {name: _mean_iou_with_truth(root, pose_model["truth"]) for name, root in roots.items()}
+    assert ious["fitted"] > ious["as_found"] + 0.03, ious

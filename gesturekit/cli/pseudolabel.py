@@ -24,6 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--classes-from", metavar="ROOT",
                         help="write this VOC root's classes.txt (the hand-labelled dataset you "
                              "will train with), so gesturekit train --pseudo accepts both")
+    parser.add_argument("--fit-boxes", metavar="KEYPOINTS",
+                        help="move each box to your labelling convention, learned per class "
+                             "from the landmark file of your hand labels (gesturekit "
+                             "keypoints; the one the pose model was trained on)")
     parser.add_argument("--margin", type=float, default=0.15,
                         help="grow the landmarks' extent by this fraction of its longer side "
                              "(default 0.15, as the pose model's keypoints were matched)")
@@ -36,15 +40,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from labeling.box_fit import fit_boxes
     from labeling.pseudolabel import check_request, pseudolabel
     from runtime.pose_detector import PoseDetector
 
     check_request(args.inputs, args.out, args.every, args.min_score)
-    source = f"pseudo: pose {Path(args.pose).name} (score >= {args.min_score:g})"
+    box_fit = fit_boxes(args.fit_boxes, args.margin) if args.fit_boxes else None
+    if box_fit is not None:
+        print(f"box fit from {args.fit_boxes}: {box_fit.describe()}")
+    fitted = f", boxes fitted to {Path(args.fit_boxes).name}" if box_fit else ""
+    source = f"pseudo: pose {Path(args.pose).name} (score >= {args.min_score:g}{fitted})"
     with PoseDetector(args.pose, margin=args.margin, min_confidence=args.min_confidence,
                       max_hands=args.max_hands) as detector:
         report = pseudolabel(args.inputs, args.out, detector, source, every=args.every,
-                             min_score=args.min_score, classes_from=args.classes_from)
+                             min_score=args.min_score, classes_from=args.classes_from,
+                             box_fit=box_fit)
     print(report.summary())
     if report.kept:
         print(f"pseudo-labelled root: {args.out} (XML marked unverified; train with: "

@@ -50,6 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pseudo-min-score", type=float, metavar="S",
                         help="with --pseudo: only frames whose every box scored at least S "
                              "when pseudo-labelled")
+    parser.add_argument("--pseudo-weight", type=float, metavar="W",
+                        help="with --pseudo: draw a pseudo-labelled frame W times as often as "
+                             "a hand-labelled one (whole ratios: 0.25 lists the hand-labelled "
+                             "frames 4 times; default 1)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last snapshot, with the "
                              "run's saved settings (only --epochs may change)")
@@ -59,8 +63,10 @@ def run(args: argparse.Namespace) -> int:
     from detector.train import TrainConfig, default_learning_rate, resume_config, train
     from voc_tools.errors import GestureKitError
 
-    if args.pseudo_min_score is not None and not args.pseudo:
-        raise GestureKitError("--pseudo-min-score needs --pseudo PSEUDO_ROOT")
+    for flag, value in (("--pseudo-min-score", args.pseudo_min_score),
+                        ("--pseudo-weight", args.pseudo_weight)):
+        if value is not None and not args.pseudo:
+            raise GestureKitError(f"{flag} needs --pseudo PSEUDO_ROOT")
     config = resume_config(args.out, args.epochs) if args.resume else TrainConfig(
         root=args.root, out=args.out, backbone=args.backbone, epochs=args.epochs or 50,
         steps=args.steps, batch_size=args.batch_size, image_min_side=args.image_min_side,
@@ -71,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         random_transform=args.random_transform, keep_best=args.keep_best,
         eval_every=args.eval_every, train_split=args.train_split,
         val_split=args.val_split, seed=args.seed, pseudo_root=args.pseudo,
-        pseudo_min_score=args.pseudo_min_score)
+        pseudo_min_score=args.pseudo_min_score, pseudo_weight=args.pseudo_weight)
     run_dir = train(config, resume=args.resume)
     print(f"run folder: {run_dir}  (pick the best snapshot: gesturekit best {run_dir})")
     return 0
