@@ -7,13 +7,15 @@ are the user's hand labels, the next ``--val-videos`` takes the hand-labelled va
 
 * pose model: ``keypoints HAND --split train`` + ``pose-train`` (hand-labelled train only);
 * pseudo root: ``pseudolabel UNLABELLED... --pose RUN --classes-from HAND --fit-boxes KP``;
-* (a) ``train HAND`` from scratch (run_sample.sh's settings, fewer steps);
+* (a) ``train HAND`` from scratch (run_sample.sh's settings, 10 epochs x 50 steps);
 * (b) ``train HAND --pseudo PSEUDO --pseudo-weight W`` with the same epochs x steps x batch
   (equal gradient steps; the CPU time of each training process is measured and reported);
 * (c) the pose route alone: ``runtime.pose_detector.PoseDetector``.
 
-(a) and (b) are trained with every seed of ``--seeds``; ``--ablation`` adds (b) without
-the box fit and weight, and without the weight (first seed only).
+(a) and (b) are trained with every seed of ``--seeds``. A control arm (first seed) trains
+on the same frames as (b) with the sample's true boxes in place of the pseudo-labels: it
+separates "more frames" from "noisier labels". ``--ablation`` adds (b) without the box fit
+and weight, and without the weight (first seed only).
 
 Each arm's final-epoch snapshot is converted and evaluated with
 ``detector.evaluate.collect`` on the val split (mAP@0.5, median ms per image of the
@@ -22,8 +24,8 @@ detector's ``detect``). The pseudo-labels are also scored against the sample's t
 labels) is pseudo-labelled for hand-finding rate and speed only; plums/raccoon hold no
 hands. Writes bench/results/pose.{json,md}.
 
-    nice -n 5 .venv/bin/python bench/bench_pose.py [--work DIR] [--epochs 10 --steps 50]
-        [--seeds 0 1] [--pseudo-weight 0.25] [--ablation]
+    nice -n 5 .venv/bin/python bench/bench_pose.py [--work DIR] [--label-every 8]
+        [--epochs 10 --steps 50] [--seeds 0 1] [--pseudo-weight 0.25] [--ablation]
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -84,13 +87,22 @@ def build_hand_root(work: Path, args: argparse.Namespace, log: Path) -> tuple[Pa
                str(sample / "annotations"), log=log)
     ids = sorted(p.stem for p in (root / "Annotations").glob("*.xml"))
     train_takes = {v.stem for v in labelled[:args.train_videos]}
-    lists = {"train": [i for i in ids if i.rsplit("_", 1)[0] in train_takes]}
-    lists["val"] = [i for i in ids if i not in lists["train"]]
-    lists["trainval"] = ids
+    in_train = [i for i in ids if i.rsplit("_", 1)[0] in train_takes]
+    lists = {"train": in_train[::args.label_every],  # the frames a user labelled by hand
+             "val": [i for i in ids if i not in in_train]}
+    lists["trainval"] = lists["train"] + lists["val"]
     for name, members in lists.items():
         (root / "ImageSets" / "Main" / f"{name}.txt").write_text(
             "".join(f"{i}\n" for i in members))
     return root, videos[len(labelled):]
+
+
+def true_box_copy(pseudo: Path, truth: Path, out: Path) -> Path:
+    """The pseudo root with each frame's true boxes (the control arm's data)."""
+    shutil.copytree(pseudo, out)
+    for xml in (out / "Annotations").glob("*.xml"):
+        shutil.copyfile(truth / xml.name, xml)
+    return out
 
 
 def pseudo_quality(pseudo: Path, truth: Path) -> dict:
@@ -217,8 +229,10 @@ def main() -> int:
     parser.add_argument("--val-videos", type=int, default=4)
     parser.add_argument("--unlabelled-videos", type=int, default=18)
     parser.add_argument("--frames", type=int, default=48, help="frames per take")
+    parser.add_argument("--label-every", type=int, default=8,
+                        help="hand labels on every K-th frame of the train takes (default 8)")
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--eval-every", type=int, default=5)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1],
                         help="training seeds of arms (a) and (b) (default 0 1)")
@@ -259,7 +273,11 @@ def main() -> int:
 
     weighted = ["--pseudo", str(pseudo_roots["fitted"]), "--pseudo-weight",
                 str(args.pseudo_weight)]
-    plans = [("a_scratch", [], args.seeds), ("b_pseudo", weighted, args.seeds)]
+    control = true_box_copy(pseudo_roots["fitted"], work / "sample" / "annotations",
+                            work / "control_true_boxes")
+    plans = [("a_scratch", [], args.seeds), ("b_pseudo", weighted, args.seeds),
+             ("control_true_boxes", ["--pseudo", str(control), "--pseudo-weight",
+                                     str(args.pseudo_weight)], args.seeds[:1])]
     if args.ablation:
         plans += [("b_as_found_unweighted", ["--pseudo", str(pseudo_roots["as_found"])],
                    args.seeds[:1]),
@@ -283,7 +301,8 @@ def main() -> int:
             round(load_before[0], 2), round(os.getloadavg()[0], 2)]},
         "data": {"sample": f"gesturekit sample --videos {takes} --frames {args.frames} "
                            "--seed 0",
-                 "train_videos": args.train_videos, "val_videos": args.val_videos,
+                 "train_videos": args.train_videos, "label_every": args.label_every,
+                 "val_videos": args.val_videos,
                  "unlabelled_videos": args.unlabelled_videos},
         "training": {"settings": " ".join(TRAIN_SETTINGS), "epochs": args.epochs,
                      "steps": args.steps, "eval_every": args.eval_every, "seeds": args.seeds,
@@ -305,6 +324,7 @@ def main() -> int:
 ARM_NAMES = {
     "a_scratch": "(a) RetinaNet, hand labels only",
     "b_pseudo": "(b) RetinaNet, hand + pose pseudo-labels (boxes fitted, weight {w:g})",
+    "control_true_boxes": "control: (b)'s frames with their true boxes (weight {w:g})",
     "b_as_found_unweighted": "ablation: (b) with boxes as found, weight 1",
     "b_fitted_unweighted": "ablation: (b) with boxes fitted, weight 1",
 }
@@ -319,8 +339,8 @@ def markdown(r: dict) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores, nice {m['nice']}, 1-min load "
         f"{m['loadavg_1min_before_after'][0]} -> {m['loadavg_1min_before_after'][1]}; "
         f"TensorFlow {m['tensorflow']}, Python {m['python']}.", "",
-        f"Data: `{r['data']['sample']}`; hand labels: {r['data']['train_videos']} takes "
-        f"(train, {a['train_images']} frames), {r['data']['val_videos']} takes (val, "
+        f"Data: `{r['data']['sample']}`; hand labels on 1 frame in "
+        f"{r['data']['label_every']} of {r['data']['train_videos']} takes (train, {a['train_images']} frames), {r['data']['val_videos']} takes (val, "
         f"{c['val_images']} frames, the only labels measured on); "
         f"{r['data']['unlabelled_videos']} takes treated as unlabelled video.", "",
         f"RetinaNet: `{t['settings']}`, {t['epochs']} epochs x {t['steps']} steps; every arm "
