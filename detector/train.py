@@ -149,8 +149,11 @@ def resume_config(run_dir: str | Path, epochs: int | None = None) -> TrainConfig
     return TrainConfig(**saved)
 
 
-def train(config: TrainConfig, resume: bool = False) -> Path:
-    """Train as configured; returns the run folder. Ctrl-C leaves a resumable snapshot."""
+def train(config: TrainConfig, resume: bool = False,
+          callbacks: list[keras.callbacks.Callback] | None = None) -> Path:
+    """Train as configured; returns the run folder. Ctrl-C leaves a resumable snapshot.
+    ``callbacks``: extra Keras callbacks, run after the kit's own (metrics.csv is written
+    by then), e.g. ``detector.live_curves.LiveCurves`` in a notebook."""
     import tensorflow as tf
 
     layout = VocLayout(config.root).require()
@@ -184,7 +187,7 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
     resume_point = _ResumePoint(run_dir)
     schedule = ([CosineSchedule(config.learning_rate, config.epochs, steps)]
                 if config.lr_schedule == "cosine" else [])
-    callbacks = schedule + [
+    kit_callbacks = schedule + [
         RecalibrateBatchNorm(train_gen),
         ValLoss(val_gen),
         ValMap(prediction_model(model), metadata, Path(config.root), config.val_split,
@@ -193,7 +196,7 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         resume_point,
         keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False,
                                     profile_batch=0),
-    ]
+    ] + list(callbacks or [])
     data = metadata.extra["data"]
     weight = (f", pseudo weight {config.pseudo_weight:g}"
               if config.pseudo_weight is not None else "")
@@ -206,7 +209,7 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
     try:
         model.fit(EpochOfSteps(train_gen, steps), epochs=config.epochs,
                   initial_epoch=initial_epoch,
-                  callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+                  callbacks=kit_callbacks, verbose=1 if sys.stdout.isatty() else 2)
     except KeyboardInterrupt:
         done = max(initial_epoch, resume_point.completed)
         path = run_dir / "snapshots" / "interrupted.h5"
