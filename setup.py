@@ -32,6 +32,8 @@ setup(
         "openvino>=2026.4,<2026.5",
         "nncf",
     ],
-    extras_require={"dev": ["pytest", "pytest-timeout"]},
+    extras_require={"dev": ["pytest", "pytest-timeout",
+                            # the notebooks' test runs them on this environment's kernel
+                            "nbclient", "nbformat", "ipykernel"]},
     entry_points={"console_scripts": ["gesturekit=gesturekit.cli:main"]},
 )
