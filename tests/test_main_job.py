@@ -23,8 +23,8 @@ def test_run_sample_learns_converts_and_detects(tmp_path: Path) -> None:
     evaluation = json.loads((out / "model" / "eval_val.json").read_text())
     # "Learns": an untrained model scores ~0.05 (epoch 1). The same seeded 900 steps reached
     # 0.69 on this 2-core dev machine and 0.39 on a CI machine: from-scratch training at this
-    # budget is sensitive to the machine (floating-point paths, thread timing), so 0.3 asserts
-    # learning without asserting one machine's luck.
+    # budget is not reproducible even on one machine (thread timing: two seeded runs of one
+    # bench arm gave 0.56 and 0.67), so 0.3 asserts learning, not one run's luck.
     assert evaluation["map"] >= 0.3, evaluation
     assert f"mAP@0.5 = {evaluation['map']:.4f}" in result.stdout
     assert (out / "model" / "pr_val.png").stat().st_size > 0
