@@ -82,6 +82,7 @@ class HandLandmarker:
                    "--min-confidence", str(min_confidence)] + (["--video"] if video else [])
         env = dict(os.environ, GLOG_minloglevel="2", TF_CPP_MIN_LOG_LEVEL="3",
                    PYTHONWARNINGS="ignore")
+        env.pop("MPLBACKEND", None)  # Jupyter's inline backend does not exist in .venv-hands
         self._stderr = open(os.devnull, "w") if not os.environ.get("GESTUREKIT_DEBUG") \
             else sys.stderr
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE,
