@@ -16,6 +16,7 @@ from .classes import count_text, read_classes
 from .errors import GestureKitError
 from .layout import VocLayout
 from .naming import PRELABELS_FILE, is_image
+from .plots import save_figure
 from .prelabels import unreviewed_prelabels
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -276,10 +277,4 @@ def plot_box_sizes(report: CheckReport, path: str | Path) -> Path:
         hist.hist(areas, bins=30)
     hist.set(xlabel="sqrt(box area) (px)", ylabel="boxes", title="box scale")
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=100)
-    except OSError as err:
-        raise GestureKitError(f"cannot write plot ({err.strerror})", path) from None
-    finally:
-        plt.close(fig)
-    return path
+    return save_figure(fig, path)

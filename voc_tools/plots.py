@@ -50,13 +50,20 @@ def plot_class_counts(root: str | Path, path: str | Path) -> Path:
     ax.set(ylabel="objects", title=f"{Path(root).name}: objects per class")
     ax.legend(fontsize="small")
     fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def save_figure(fig, path: str | Path, dpi: int = 100) -> Path:  # type: ignore[no-untyped-def]
+    """Write a matplotlib figure and close it; an unwritable path is a one-line error."""
+    import matplotlib.pyplot as plt
+
     try:
-        fig.savefig(path, dpi=100)
+        fig.savefig(path, dpi=dpi)
     except OSError as err:
         raise GestureKitError(f"cannot write plot ({err.strerror})", path) from None
     finally:
         plt.close(fig)
-    return path
+    return Path(path)
 
 
 def boxed_images(root: str | Path, ids: list[str] | None = None, count: int = 8
