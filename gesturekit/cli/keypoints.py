@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .hand_options import add_hand_options
+
 HELP = ("run MediaPipe's hand landmarker over a VOC dataset and store the 21 landmarks of "
         "each labelled box (matched by IoU) for gesturekit pose-train / pose-eval")
 
@@ -18,13 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--iou", type=float, default=0.3,
                         help="minimum IoU of a labelled box and a hand's box to pair them "
                              "(default 0.3)")
-    parser.add_argument("--margin", type=float, default=0.15,
-                        help="a hand's box: landmarks' extent grown by this fraction of its "
-                             "longer side (default 0.15, as prelabel --hands)")
-    parser.add_argument("--min-confidence", type=float, default=0.5,
-                        help="MediaPipe's minimum hand-detection confidence (default 0.5)")
-    parser.add_argument("--max-hands", type=int, default=2,
-                        help="at most this many hands per image (default 2)")
+    add_hand_options(parser)
     parser.add_argument("--force", action="store_true", help="replace an existing FILE")
 
 

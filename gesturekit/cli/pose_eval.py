@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .hand_options import add_hand_options
+
 HELP = ("evaluate a pose classifier: accuracy and confusion matrix on a landmark file's "
         "hands; with --voc, the pose route's mAP on a VOC split (comparable to evaluate)")
 
@@ -28,11 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="--voc: IoU for a detection to count as correct (default 0.5)")
     parser.add_argument("--score-threshold", type=float, default=0.05,
                         help="--voc: ignore detections scoring at most this (default 0.05)")
-    parser.add_argument("--margin", type=float, default=0.15,
-                        help="--voc: box = landmarks' extent grown by this fraction "
-                             "(default 0.15)")
-    parser.add_argument("--min-confidence", type=float, default=0.5,
-                        help="--voc: MediaPipe's minimum hand-detection confidence")
+    add_hand_options(parser, applies_to="--voc", max_hands=False)
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="folder for the reports (default: the model's folder)")
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from .hand_options import add_hand_options
+
 HELP = ("pre-label images that have no XML yet, with a trained/exported detector (--model) "
         "or MediaPipe hands (--hands); existing annotations are never touched")
 
@@ -25,13 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--class", dest="class_name", metavar="NAME",
                         help="--hands: class of every box (default: placeholder 'hand' to "
                              "rename in labelImg)")
-    parser.add_argument("--margin", type=float, default=0.15,
-                        help="--hands: grow the landmarks' extent by this fraction of its "
-                             "longer side (default 0.15)")
-    parser.add_argument("--min-confidence", type=float, default=0.5,
-                        help="--hands: MediaPipe's minimum hand-detection confidence")
-    parser.add_argument("--max-hands", type=int, default=2,
-                        help="--hands: at most this many hands per image (default 2)")
+    add_hand_options(parser, applies_to="--hands")
 
 
 def run(args: argparse.Namespace) -> int:

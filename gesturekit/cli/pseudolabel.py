@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from .hand_options import add_hand_options
+
 HELP = ("turn unlabelled videos (or frame folders) into a pseudo-labelled VOC root: MediaPipe "
         "hand boxes, gestures from a pose classifier (gesturekit pose-train); frames with no "
         "hand or a low score are skipped")
@@ -28,13 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="move each box to your labelling convention, learned per class "
                              "from the landmark file of your hand labels (gesturekit "
                              "keypoints; the one the pose model was trained on)")
-    parser.add_argument("--margin", type=float, default=0.15,
-                        help="grow the landmarks' extent by this fraction of its longer side "
-                             "(default 0.15, as the pose model's keypoints were matched)")
-    parser.add_argument("--min-confidence", type=float, default=0.5,
-                        help="MediaPipe's minimum hand-detection confidence (default 0.5)")
-    parser.add_argument("--max-hands", type=int, default=2,
-                        help="at most this many hands per frame (default 2)")
+    add_hand_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
