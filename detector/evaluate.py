@@ -2,8 +2,9 @@
 
 The metrics are plain numpy: :func:`compute_ap` (VOC2010+ all-points, or VOC2007 11-point)
 and :func:`evaluate_detections` (keras-retinanet's ``utils.eval.evaluate`` algorithm).
-:func:`collect` runs a detector over a split, and :func:`evaluate_model` ties it together
-and writes ``eval_<split>.json`` and ``pr_<split>.png``.
+:func:`collect` runs a detector over a split, :func:`evaluate_and_report` ties it together
+for any detector and writes ``eval_<split>.json`` and ``pr_<split>.png``;
+:func:`evaluate_model` does it for a converted model.
 """
 from __future__ import annotations
 
@@ -233,6 +234,52 @@ def report_paths(model_path: str | Path, split: str,
     return folder / f"eval_{split}.json", folder / f"pr_{split}.png"
 
 
+def split_image_ids(layout, split: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The image ids of a split; an empty list is a one-line error."""
+    image_ids = layout.read_split(split)
+    if not image_ids:
+        raise GestureKitError(f"the '{split}' list is empty", layout.split_path(split))
+    return image_ids
+
+
+def evaluate_and_report(detector, layout, split: str, model_path: str | Path,  # type: ignore[no-untyped-def]
+                        out_dir: str | Path | None = None, iou_threshold: float = 0.5,
+                        score_threshold: float = 0.05, max_detections: int = 100,
+                        label: str | None = None, report_fields: dict | None = None,
+                        timed: bool = False) -> tuple[EvalResult, dict]:
+    """Any detector (``.classes``, ``.detect``) on a split of a VOC ``layout``: mAP, then
+    ``eval_<split>.json`` (``report_fields`` first) and ``pr_<split>.png`` beside
+    ``model_path`` or in ``out_dir``. ``timed``: one warm-up image, then ``ms_per_image``
+    over the split. Returns the result and the report (with the two paths)."""
+    import time
+
+    from voc_tools.image_io import read_image_bgr
+
+    image_ids = split_image_ids(layout, split)
+    if timed:
+        detector.detect(read_image_bgr(layout.image_path(image_ids[0])))  # load, compile
+    started = time.perf_counter()
+    detections, annotations = collect(detector, layout, image_ids, score_threshold,
+                                      max_detections)
+    ms_per_image = 1000 * (time.perf_counter() - started) / len(image_ids)
+    result = evaluate_detections(detections, annotations, detector.classes, iou_threshold)
+    if np.isnan(result.map):
+        raise GestureKitError(f"no annotated objects in the '{split}' split",
+                              layout.split_path(split))
+    json_path, png_path = report_paths(model_path, split, out_dir)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    report = {**(report_fields or {}), "model": str(Path(model_path).resolve()),
+              "root": str(layout.root.resolve()), "split": split,
+              "num_images": len(image_ids),
+              **({"ms_per_image": round(ms_per_image, 1)} if timed else {}),
+              "score_threshold": score_threshold, "max_detections": max_detections,
+              **result.to_dict()}
+    json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    plot_pr_curves(result, png_path, f"{label or Path(model_path).name} on {split}: "
+                   f"mAP@{iou_threshold:g} = {result.map:.3f}")
+    return result, {**report, "json": str(json_path), "png": str(png_path)}
+
+
 def evaluate_model(model_path: str | Path, root: str | Path, split: str = "val",
                    out_dir: str | Path | None = None, iou_threshold: float = 0.5,
                    score_threshold: float = 0.05, max_detections: int = 100) -> EvalResult:
@@ -242,24 +289,7 @@ def evaluate_model(model_path: str | Path, root: str | Path, split: str = "val",
     from .inference import load_detector
 
     layout = VocLayout(Path(root)).require()
-    image_ids = layout.read_split(split)
-    if not image_ids:
-        raise GestureKitError(f"the '{split}' list is empty", layout.split_path(split))
-    detector = load_detector(model_path)
-    detections, annotations = collect(detector, layout, image_ids, score_threshold,
-                                      max_detections)
-    result = evaluate_detections(detections, annotations, detector.classes, iou_threshold)
-    if np.isnan(result.map):
-        raise GestureKitError(f"no annotated objects in the '{split}' split",
-                              layout.split_path(split))
-
-    json_path, png_path = report_paths(model_path, split, out_dir)
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    report = {"model": str(Path(model_path).resolve()), "root": str(Path(root).resolve()),
-              "split": split, "num_images": len(image_ids),
-              "score_threshold": score_threshold, "max_detections": max_detections,
-              **result.to_dict()}
-    json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    plot_pr_curves(result, png_path,
-                   f"{Path(model_path).name} on {split}: mAP@{iou_threshold:g} = {result.map:.3f}")
+    split_image_ids(layout, split)  # an empty list fails before the model loads
+    result, _ = evaluate_and_report(load_detector(model_path), layout, split, model_path,
+                                    out_dir, iou_threshold, score_threshold, max_detections)
     return result

@@ -149,43 +149,19 @@ def evaluate_pose_route(pose_model: str | Path, root: str | Path, split: str = "
                         score_threshold: float = 0.05, max_detections: int = 100,
                         margin: float = 0.15, min_confidence: float = 0.5,
                         max_hands: int = 2, backend: str = "auto") -> tuple[Any, dict]:
-    """The pose route's VOC mAP on a split, computed as ``gesturekit evaluate`` does
-    (:func:`detector.evaluate.collect` + ``evaluate_detections``); writes
-    ``eval_<split>.json`` (with ms per image) and ``pr_<split>.png``. Returns the
+    """The pose route's VOC mAP on a split, by the code of ``gesturekit evaluate``
+    (:func:`detector.evaluate.evaluate_and_report`); writes ``eval_<split>.json`` (with ms
+    per image) and ``pr_<split>.png``. Returns the
     :class:`~detector.evaluate.EvalResult` and the report."""
-    import json
-    import time
-
-    from detector.evaluate import (collect, evaluate_detections, plot_pr_curves,
-                                   report_paths)
-    from voc_tools.image_io import read_image_bgr
+    from detector.evaluate import evaluate_and_report, split_image_ids
     from voc_tools.layout import VocLayout
 
     layout = VocLayout(Path(root)).require()
-    image_ids = layout.read_split(split)
-    if not image_ids:
-        raise GestureKitError(f"the '{split}' list is empty", layout.split_path(split))
+    split_image_ids(layout, split)  # an empty list fails before MediaPipe starts
     model_file = pose_model_file(Path(pose_model))
     with PoseDetector(model_file, margin, min_confidence, max_hands, backend) as detector:
-        detector.detect(read_image_bgr(layout.image_path(image_ids[0])))  # load the models
-        started = time.perf_counter()
-        detections, annotations = collect(detector, layout, image_ids, score_threshold,
-                                          max_detections)
-        ms_per_image = 1000 * (time.perf_counter() - started) / len(image_ids)
-        classes = detector.classes
-    result = evaluate_detections(detections, annotations, classes, iou_threshold)
-    if np.isnan(result.map):
-        raise GestureKitError(f"no annotated objects in the '{split}' split",
-                              layout.split_path(split))
-    json_path, png_path = report_paths(model_file, split, out_dir)
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    report = {"route": "pose", "model": str(model_file.resolve()),
-              "root": str(layout.root.resolve()), "split": split,
-              "num_images": len(image_ids), "ms_per_image": round(ms_per_image, 1),
-              "margin": margin, "min_confidence": min_confidence,
-              "score_threshold": score_threshold, "max_detections": max_detections,
-              **result.to_dict()}
-    json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    plot_pr_curves(result, png_path, f"pose route ({model_file.name}) on {split}: "
-                   f"mAP@{iou_threshold:g} = {result.map:.3f}")
-    return result, {**report, "json": str(json_path), "png": str(png_path)}
+        return evaluate_and_report(
+            detector, layout, split, model_file, out_dir, iou_threshold, score_threshold,
+            max_detections, label=f"pose route ({model_file.name})", timed=True,
+            report_fields={"route": "pose", "margin": margin,
+                           "min_confidence": min_confidence})
