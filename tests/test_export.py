@@ -28,6 +28,9 @@ def trained(small_detector: dict) -> dict:
     return small_detector
 
 
+TOP = 10  # detections compared per image by the parity test
+
+
 @pytest.fixture(scope="module")
 def exported(trained) -> Path:  # type: ignore[no-untyped-def]
     """ONNX + OpenVINO FP32 + INT8 (20 calibration images), with the val mAP report."""
@@ -39,23 +42,40 @@ def exported(trained) -> Path:  # type: ignore[no-untyped-def]
     return out
 
 
-def _matched(reference, other, iou: float = 0.99, score_tol: float = 1e-3) -> bool:  # type: ignore[no-untyped-def]
-    """Every detection has one partner: same label, IoU >= iou, score within score_tol."""
+def _covered(these, others, iou: float = 0.99, score_tol: float = 1e-3) -> bool:  # type: ignore[no-untyped-def]
+    """Every detection of ``these`` has its own partner in ``others``: same label,
+    IoU >= iou, score within score_tol."""
     from detector.evaluate import box_overlaps
 
-    if len(reference) != len(other):
-        return False
-    if len(reference) == 0:
+    if len(these) == 0:
         return True
-    overlaps = box_overlaps(reference.boxes, other.boxes)
-    free = np.ones(len(other), dtype=bool)
-    for i in range(len(reference)):
-        ok = (free & (overlaps[i] >= iou) & (other.labels == reference.labels[i])
-              & (np.abs(other.scores - reference.scores[i]) <= score_tol))
+    if len(others) == 0:
+        return False
+    overlaps = box_overlaps(these.boxes, others.boxes)
+    free = np.ones(len(others), dtype=bool)
+    for i in range(len(these)):
+        ok = (free & (overlaps[i] >= iou) & (others.labels == these.labels[i])
+              & (np.abs(others.scores - these.scores[i]) <= score_tol))
         if not ok.any():
             return False
         free[np.flatnonzero(ok)[0]] = False
     return True
+
+
+def _top(found, n: int):  # type: ignore[no-untyped-def]
+    """The ``n`` best detections (``detect`` returns them best first)."""
+    from detector.inference import Detections
+
+    return Detections(found.boxes[:n], found.scores[:n], found.labels[:n], found.classes)
+
+
+def _matched(reference, other, top: int = TOP) -> bool:  # type: ignore[no-untyped-def]
+    """The ``top`` best detections of each side have partners on the other side. A barely
+    trained model fills all 100 slots with scores of 0.16-0.5, and which near-tied boxes
+    make the 100 cut (or survive NMS at IoU ~0.5) differs between backends by float noise,
+    so the tail is not compared."""
+    return (_covered(_top(reference, top), other)
+            and _covered(_top(other, top), reference))
 
 
 @pytest.mark.slow
