@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import argparse
 
+from voc_tools.grouping import DEFAULT_FRAME_BLOCK
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
 HELP = ("create a Pascal VOC root (voc init), add images and their XML (voc add), import "
         "CSV/CVAT/Roboflow exports (voc import), export CSV/COCO (voc export)")
 
@@ -49,16 +61,30 @@ def _add_import_arguments(actions) -> None:  # type: ignore[no-untyped-def]
                                                    "valid/, test/ (folder or .zip)")
     roboflow.add_argument("src", metavar="SRC")
     roboflow.add_argument("root", metavar="ROOT")
+    yolo = formats.add_parser("yolo", help="Ultralytics/Roboflow YOLO export: data.yaml + "
+                                           "train|valid|test/{images,labels} or images/ + "
+                                           "labels/ (folder or .zip)")
+    yolo.add_argument("src", metavar="SRC")
+    yolo.add_argument("root", metavar="ROOT")
+    yolo.add_argument("--class-map", metavar="OLD=NEW,...",
+                      help="rename or merge classes, e.g. 'one=1,two=2' or '*=hand' (all)")
+    yolo.add_argument("--frame-block", type=_positive_int, default=DEFAULT_FRAME_BLOCK,
+                      metavar="N", help="sources.csv groups names ending in a frame number "
+                                        "by blocks of N consecutive numbers (default "
+                                        f"{DEFAULT_FRAME_BLOCK}; see README)")
 
 
 def _add_export_arguments(actions) -> None:  # type: ignore[no-untyped-def]
-    parser = actions.add_parser("export", help="export ROOT as a keras-retinanet CSV or a COCO "
-                                               "JSON (boxes as the kit trains on them)")
+    parser = actions.add_parser("export", help="export ROOT as a keras-retinanet CSV, a COCO "
+                                               "JSON or a YOLO dataset (boxes as the kit "
+                                               "trains on them)")
     formats = parser.add_subparsers(dest="export_format", metavar="FORMAT", required=True)
     for name, what, out_help in (
             ("csv", "keras-retinanet annotations CSV + classes.csv",
              "annotations CSV to write (classes.csv goes beside it)"),
-            ("coco", "COCO detection JSON", "COCO JSON file to write")):
+            ("coco", "COCO detection JSON", "COCO JSON file to write"),
+            ("yolo", "YOLO dataset (data.yaml, train|valid|test/{images,labels})",
+             "folder to write")):
         export = formats.add_parser(name, help=what)
         export.add_argument("root", metavar="ROOT")
         export.add_argument("out", metavar="OUT", help=out_help)
@@ -117,6 +143,9 @@ def _run_import(args: argparse.Namespace) -> int:
         report = interop.import_csv(args.src, args.root, args.classes, args.split)
     elif args.import_format == "cvat":
         report = interop.import_cvat(args.src, args.root, args.images)
+    elif args.import_format == "yolo":
+        report = interop.import_yolo(args.src, args.root, interop.parse_class_map(args.class_map),
+                                     args.frame_block)
     else:
         report = interop.import_roboflow(args.src, args.root)
     print(f"imported {report.counts()} into {args.root}"
@@ -135,9 +164,15 @@ def _run_export(args: argparse.Namespace) -> int:
 
     from voc_tools import interop
 
-    export = interop.export_csv if args.export_format == "csv" else interop.export_coco
+    export = {"csv": interop.export_csv, "coco": interop.export_coco,
+              "yolo": interop.export_yolo}[args.export_format]
     report = export(args.root, args.out, args.split, args.force)
     print(f"exported {report.counts()}")
+    if args.export_format == "yolo":
+        print(f"wrote {len(report.written)} file(s) into {args.out} (data.yaml, images/, "
+              "labels/); identical files left alone")
+        _print_problems(report)
+        return 1 if report.skipped else 0
     outputs = [Path(args.out)] + ([Path(args.out).parent / "classes.csv"]
                                   if args.export_format == "csv" else [])
     for path in outputs:

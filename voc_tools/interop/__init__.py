@@ -1,5 +1,6 @@
 """Dataset interop: keras-retinanet CSV and COCO JSON exports of a VOC root; imports of
-keras-retinanet CSV, CVAT "PASCAL VOC 1.1" and Roboflow "Pascal VOC" exports into one.
+keras-retinanet CSV, CVAT "PASCAL VOC 1.1", Roboflow "Pascal VOC" and YOLO exports into one,
+and a YOLO export of a root.
 
 One module per format. Conventions shared by all (see :mod:`.boxes`): imported boxes
 become labelImg's whole 1-based pixels inside the image; exported boxes are the 0-based
@@ -12,6 +13,8 @@ from .cvat import import_cvat
 from .keras_csv import export_csv, import_csv
 from .report import InteropReport
 from .roboflow import import_roboflow
+from .yolo import export_yolo, import_yolo, parse_class_map
 
 __all__ = ["InteropReport", "export_coco", "export_csv", "import_csv", "import_cvat",
-           "import_roboflow"]
+           "import_roboflow",
+           "export_yolo", "import_yolo", "parse_class_map"]

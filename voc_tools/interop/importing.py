@@ -24,7 +24,9 @@ from ..annotation import Annotation, Box, write_annotation
 from ..check import inspect_image
 from ..errors import GestureKitError
 from ..layout import VocLayout
-from ..voc_init import existing_classes, init_voc
+from ..csv_rows import append_csv_rows
+from ..naming import SOURCES_FILE
+from ..voc_init import SOURCES_COLUMNS, existing_classes, init_voc, read_sources
 from .boxes import clean_boxes
 from .report import InteropReport, message_of
 
@@ -94,6 +96,7 @@ class VocWriter:
         self.classes = existing_classes(self.layout)
         report.classes = classes
         self.sources: dict[str, str] = {}
+        self.groups: dict[str, str] = {}
         self.split_ids: dict[str, list[str]] = {}
 
     def add(self, item: ImportItem) -> bool:
@@ -177,8 +180,31 @@ class VocWriter:
             return f"{dest} exists with different content"
         return None
 
+    def set_source(self, image_id: str, group: str) -> None:
+        """Record the capture group of an imported image for ``sources.csv``."""
+        self.groups[image_id] = group
+
+    def _write_sources(self) -> None:
+        known = read_sources(self.layout.root)
+        rows = []
+        for image_id, group in self.groups.items():
+            if image_id not in known:
+                rows.append((image_id, group))
+            elif known[image_id] != group:
+                self.report.fix(SOURCES_FILE, f"{image_id} already has the source "
+                                              f"'{known[image_id]}'; kept (the import's "
+                                              f"rule gives '{group}')")
+        if rows:
+            append_csv_rows(self.layout.root / SOURCES_FILE, SOURCES_COLUMNS, rows)
+            self.report.written.append(self.layout.root / SOURCES_FILE)
+            self.report.hints.append(
+                f"sources.csv: {len(rows)} image(s) in {len(set(g for _, g in rows))} capture "
+                "group(s) from their names; 'gesturekit split' keeps each group on one side")
+
     def finish(self) -> InteropReport:
-        """Append the imported ids to the ImageSets lists (train + val also to trainval)."""
+        """Append the imported ids to the ImageSets lists (train + val also to trainval),
+        and their capture groups to ``sources.csv``."""
+        self._write_sources()
         wanted = dict(self.split_ids)
         if "train" in wanted or "val" in wanted:
             wanted["trainval"] = wanted.get("train", []) + wanted.get("val", [])

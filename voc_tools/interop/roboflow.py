@@ -9,7 +9,8 @@ Roboflow renames files to ``<name>_<ext>.rf.<hash>.jpg`` (``frame_000012_jpg.rf.
 the XML ``<filename>`` gives that name. Imported ids get the original name back
 (``frame_000012``) when only one file of the export carries it; augmented copies of one
 image keep the hash (``frame_000012_rf3f0a9c1d``). ``valid`` becomes the ``val`` list,
-train + valid ``trainval``. Classes: the names found, sorted; an existing classes.txt
+train + valid ``trainval``; ``sources.csv`` gets each image's capture group
+(:mod:`voc_tools.grouping`). Classes: the names found, sorted; an existing classes.txt
 keeps its order and new names are appended.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from ..annotation import read_annotation
 from ..errors import GestureKitError
+from ..grouping import capture_group
 from ..naming import is_image
 from .importing import ImportItem, VocWriter, copy_extra_file, kit_split, open_source
 from .report import InteropReport, message_of
@@ -73,7 +75,9 @@ def import_roboflow(src: str | Path, root: str | Path, progress: bool = True) ->
         writer = VocWriter(root, classes, report)
         for item in tqdm(items, desc="importing", unit="image", disable=not progress,
                          leave=False):
-            writer.add(item)
+            if writer.add(item):
+                writer.set_source(item.image_id, capture_group(_original(item.image)
+                                                               or item.image.stem))
         writer.finish()
         imported = [i for i in items if i.image is not None and i.image_id in writer.sources]
         restored = sum(1 for i in imported if i.image_id == _original(i.image))
