@@ -41,3 +41,32 @@ class CosineSchedule(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
             logs["lr"] = float(keras.backend.get_value(self.model.optimizer.learning_rate))
+
+
+class CpuBudgetSchedule(keras.callbacks.Callback):
+    """The same warm-up + cosine shape over a budget of this process's CPU seconds
+    instead of a step count; training stops after the batch that spends the budget (the
+    epoch's callbacks still run, so the last snapshot is complete). For equal-CPU
+    comparisons (``bench/bench_quality.py``); use with ``lr_schedule="constant"``."""
+
+    def __init__(self, base_lr: float, budget_s: float, warmup_fraction: float = 0.05) -> None:
+        super().__init__()
+        self.base_lr, self.budget_s, self.warmup_fraction = base_lr, budget_s, warmup_fraction
+        self.steps_done = 0
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        import time
+
+        progress = min(1.0, time.process_time() / self.budget_s)
+        warmup = self.warmup_fraction
+        lr = (self.base_lr * max(progress / warmup, 0.01) if progress < warmup else
+              self.base_lr * 0.5 * (1.0 + math.cos(math.pi * (progress - warmup)
+                                                   / (1.0 - warmup))))
+        keras.backend.set_value(self.model.optimizer.learning_rate, lr)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        import time
+
+        self.steps_done += 1
+        if time.process_time() >= self.budget_s:
+            self.model.stop_training = True
