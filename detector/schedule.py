@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import time
+from typing import Callable
 
 from . import compat  # noqa: F401
 from tensorflow import keras  # noqa: E402
@@ -43,30 +45,34 @@ class CosineSchedule(keras.callbacks.Callback):
             logs["lr"] = float(keras.backend.get_value(self.model.optimizer.learning_rate))
 
 
-class CpuBudgetSchedule(keras.callbacks.Callback):
-    """The same warm-up + cosine shape over a budget of this process's CPU seconds
-    instead of a step count; training stops after the batch that spends the budget (the
-    epoch's callbacks still run, so the last snapshot is complete). For equal-CPU
-    comparisons (``bench/bench_quality.py``); use with ``lr_schedule="constant"``."""
+def budget_lr(progress: float, base_lr: float, warmup_fraction: float = 0.05) -> float:
+    """The learning rate when ``progress`` (0..1) of a budget is spent: linear warm-up over
+    the first ``warmup_fraction``, then cosine decay to zero at 1."""
+    progress = min(max(progress, 0.0), 1.0)
+    if progress < warmup_fraction:
+        return base_lr * max(progress / warmup_fraction, 0.01)
+    rest = (progress - warmup_fraction) / (1.0 - warmup_fraction)
+    return base_lr * 0.5 * (1.0 + math.cos(math.pi * rest))
 
-    def __init__(self, base_lr: float, budget_s: float, warmup_fraction: float = 0.05) -> None:
+
+class CpuBudgetSchedule(keras.callbacks.Callback):
+    """:func:`budget_lr` over a budget of this process's CPU seconds (``clock``) instead
+    of a step count; training stops after the batch that spends the budget (the epoch's
+    callbacks still run, so the last snapshot is complete). For equal-CPU comparisons
+    (``bench/bench_quality.py``); use with ``lr_schedule="constant"``."""
+
+    def __init__(self, base_lr: float, budget_s: float, warmup_fraction: float = 0.05,
+                 clock: Callable[[], float] = time.process_time) -> None:
         super().__init__()
         self.base_lr, self.budget_s, self.warmup_fraction = base_lr, budget_s, warmup_fraction
+        self.clock = clock
         self.steps_done = 0
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        import time
-
-        progress = min(1.0, time.process_time() / self.budget_s)
-        warmup = self.warmup_fraction
-        lr = (self.base_lr * max(progress / warmup, 0.01) if progress < warmup else
-              self.base_lr * 0.5 * (1.0 + math.cos(math.pi * (progress - warmup)
-                                                   / (1.0 - warmup))))
+        lr = budget_lr(self.clock() / self.budget_s, self.base_lr, self.warmup_fraction)
         keras.backend.set_value(self.model.optimizer.learning_rate, lr)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        import time
-
         self.steps_done += 1
-        if time.process_time() >= self.budget_s:
+        if self.clock() >= self.budget_s:
             self.model.stop_training = True
