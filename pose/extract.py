@@ -2,9 +2,13 @@
 
 Per image, the hands' boxes (landmarks' extent + margin, as ``prelabel --hands``) and the
 labelled boxes are paired by the Hungarian method on IoU; a pair counts when its IoU is
-at least ``iou_threshold``. Whatever stays alone is reported, never dropped silently:
-labelled boxes without a hand, images with boxes but no hand at all, and hands nobody
-labelled (e.g. two hands where one box is labelled: the better-overlapping one is matched).
+at least ``iou_threshold``, or when at least ``cover_threshold`` of the hand's box lies
+inside the labelled box (labels that include the forearm or both hands of a sign have a
+low IoU with one hand's box). Where MediaPipe finds no hand, second passes
+(:class:`pose.retry.RetryOptions`) look again. Whatever stays alone is reported, never
+dropped silently: labelled boxes without a hand, images with boxes but no hand at all, and
+hands nobody labelled (e.g. two hands where one box is labelled: the better-overlapping one
+is matched).
 """
 from __future__ import annotations
 
@@ -19,8 +23,9 @@ from voc_tools.classes import read_classes
 from voc_tools.errors import GestureKitError
 from voc_tools.layout import VocLayout
 
-from .hands import HandLandmarker, HandsResult
+from .hands import HandsResult
 from .keypoints import FORMAT, KeypointSet, annotations_fingerprint, empty_rows
+from .retry import DEFAULT_RETRY, RetryLandmarker, RetryOptions
 
 SHOWN = 5  # ids named in a summary line
 
@@ -34,18 +39,30 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return inter / np.maximum(area(a) + area(b) - inter, 1e-9)
 
 
-def match_boxes(labelled: np.ndarray, hands: np.ndarray,
-                iou_threshold: float) -> list[tuple[int, int, float]]:
-    """(labelled index, hand index, IoU) pairs of the best one-to-one assignment whose IoU
-    is at least ``iou_threshold``."""
+def cover_matrix(labelled: np.ndarray, hands: np.ndarray) -> np.ndarray:
+    """The fraction (len(labelled), len(hands)) of each hand box inside each labelled box."""
+    a = np.asarray(labelled, np.float64).reshape(-1, 1, 4)
+    b = np.asarray(hands, np.float64).reshape(1, -1, 4)
+    lo, hi = np.maximum(a[..., :2], b[..., :2]), np.minimum(a[..., 2:], b[..., 2:])
+    inter = np.prod(np.clip(hi - lo, 0, None), axis=-1)
+    return inter / np.maximum(np.prod(b[..., 2:] - b[..., :2], axis=-1), 1e-9)
+
+
+def match_boxes(labelled: np.ndarray, hands: np.ndarray, iou_threshold: float,
+                cover_threshold: float | None = None) -> list[tuple[int, int, float]]:
+    """(labelled index, hand index, IoU) pairs of the best one-to-one assignment (on IoU,
+    then on cover) whose IoU is at least ``iou_threshold`` or whose cover (the hand box's
+    fraction inside the labelled box) is at least ``cover_threshold``."""
     if not len(labelled) or not len(hands):
         return []
     from scipy.optimize import linear_sum_assignment
 
     iou = iou_matrix(labelled, hands)
-    rows, cols = linear_sum_assignment(-iou)
+    cover = cover_matrix(labelled, hands) if cover_threshold is not None else np.zeros_like(iou)
+    rows, cols = linear_sum_assignment(-(iou + 1e-3 * cover))
     return [(int(r), int(c), float(iou[r, c])) for r, c in zip(rows, cols)
-            if iou[r, c] >= iou_threshold]
+            if iou[r, c] >= iou_threshold or
+            (cover_threshold is not None and cover[r, c] >= cover_threshold and iou[r, c] > 0)]
 
 
 @dataclass
@@ -58,6 +75,8 @@ class ExtractReport:
     no_hand_images: list[str] = field(default_factory=list)     # boxes but no hand
     unlabelled_hands: list[dict] = field(default_factory=list)  # hand, no labelled box
     seconds: float = 0.0
+    retried: int = 0    # images without a hand on the first pass
+    recovered: int = 0  # of those, where a second pass found one
 
     @property
     def ms_per_image(self) -> float:
@@ -67,8 +86,8 @@ class ExtractReport:
     def to_dict(self) -> dict:
         return {"images": self.images, "matched": self.matched,
                 "unmatched_boxes": self.unmatched_boxes, "no_hand_images": self.no_hand_images,
-                "unlabelled_hands": self.unlabelled_hands,
-                "ms_per_image": round(self.ms_per_image, 1)}
+                "unlabelled_hands": self.unlabelled_hands, "retried": self.retried,
+                "recovered": self.recovered, "ms_per_image": round(self.ms_per_image, 1)}
 
     def lines(self) -> list[str]:
         """A human summary: one line per kind of problem."""
@@ -77,6 +96,9 @@ class ExtractReport:
         boxes = len(self.unmatched_boxes) + self.matched
         out = [f"{self.matched} of {boxes} labelled boxes matched to a hand in "
                f"{self.images} images ({self.ms_per_image:.0f} ms/image)"]
+        if self.retried:
+            out.append(f"second pass: a hand found in {self.recovered} of {self.retried} "
+                       "images where the first pass found none")
         if self.unmatched_boxes:
             out.append(f"{len(self.unmatched_boxes)} labelled boxes without a hand: "
                        + some([u["image"] for u in self.unmatched_boxes]))
@@ -90,7 +112,8 @@ class ExtractReport:
 
 
 def _image_rows(image_id: str, layout: VocLayout, found: HandsResult, label_of: dict,
-                iou_threshold: float, margin: float, report: ExtractReport) -> list[dict]:
+                iou_threshold: float, margin: float, report: ExtractReport,
+                cover_threshold: float | None = None) -> list[dict]:
     path = layout.annotation_path(image_id)
     ann = read_annotation(path)
     for box in ann.boxes:
@@ -101,7 +124,7 @@ def _image_rows(image_id: str, layout: VocLayout, found: HandsResult, label_of: 
                          for b in ann.boxes], np.float64).reshape(-1, 4)
     hand_boxes = np.array([h.box(found.width, found.height, margin) for h in found.hands],
                           np.float64).reshape(-1, 4)
-    pairs = match_boxes(labelled, hand_boxes, iou_threshold)
+    pairs = match_boxes(labelled, hand_boxes, iou_threshold, cover_threshold)
     if ann.boxes and not found.hands:
         report.no_hand_images.append(image_id)
     paired_boxes = {b for b, _, _ in pairs}
@@ -127,9 +150,12 @@ def _image_rows(image_id: str, layout: VocLayout, found: HandsResult, label_of: 
 
 def extract_keypoints(root: str | Path, split: str | None = None, iou_threshold: float = 0.3,
                       margin: float = 0.15, max_hands: int = 2, min_confidence: float = 0.5,
-                      progress: bool = True) -> tuple[KeypointSet, ExtractReport]:
+                      progress: bool = True, cover_threshold: float | None = None,
+                      retry: RetryOptions = DEFAULT_RETRY) -> tuple[KeypointSet, ExtractReport]:
     """The landmarks of every labelled box of ``root``'s annotated images (or of the
-    ``split`` list), matched to MediaPipe's hands, and what could not be matched."""
+    ``split`` list), matched to MediaPipe's hands (``cover_threshold`` None: on IoU
+    only; ``retry``: second passes where no hand was found), and what could not be
+    matched."""
     from tqdm import tqdm
 
     layout = VocLayout(Path(root)).require()
@@ -146,17 +172,18 @@ def extract_keypoints(root: str | Path, split: str | None = None, iou_threshold:
     label_of = {name: i for i, name in enumerate(classes)}
     report = ExtractReport(images=len(image_ids))
     rows: list[dict] = []
-    with HandLandmarker(max_hands=max_hands, min_confidence=min_confidence) as landmarker:
+    with RetryLandmarker(max_hands, min_confidence, retry) as landmarker:
         for index, image_id in enumerate(tqdm(image_ids, desc="keypoints", unit="image",
                                               disable=not progress)):
             if index == 1:  # the first image also loads MediaPipe's models: not timed
                 started = time.perf_counter()
             found = landmarker.detect_path(layout.image_path(image_id))
             rows += _image_rows(image_id, layout, found, label_of, iou_threshold, margin,
-                                report)
+                                report, cover_threshold)
         if len(image_ids) > 1:
             report.seconds = time.perf_counter() - started
         version = landmarker.version
+        report.retried, report.recovered = landmarker.retried, landmarker.recovered
     columns = empty_rows()
     if rows:
         columns = {name: np.asarray([row[name] for row in rows], column.dtype
@@ -166,6 +193,8 @@ def extract_keypoints(root: str | Path, split: str | None = None, iou_threshold:
             "root": str(layout.root.resolve()), "classes": classes, "split": split,
             "images": list(image_ids),
             "fingerprint": annotations_fingerprint(layout, list(image_ids)),
-            "iou_threshold": iou_threshold, "margin": margin, "mediapipe": version,
+            "iou_threshold": iou_threshold, "cover_threshold": cover_threshold,
+            "margin": margin, "min_confidence": min_confidence, "retry": retry.to_dict(),
+            "mediapipe": version,
             "report": report.to_dict()}
     return KeypointSet(**columns, meta=meta), report

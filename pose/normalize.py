@@ -4,7 +4,11 @@
 (wrist at the origin), how big it is (divided by the palm size), and which hand it is
 (left hands mirrored to right ones, x → -x, so that one model serves both). In-plane
 rotation is kept: a rotated pose gives other features, as it should for gestures whose
-direction matters. Features: x, y, z of landmarks 1..20 (the wrist is always 0).
+direction matters. Features: x, y, z of landmarks 1..20 (the wrist is always 0), then
+:func:`shape_features`, which do not depend on the person's hand proportions, the rotation
+or the mirroring: the cosine of each finger's three joint angles, each finger's extension
+(wrist-to-tip distance over the finger's length along its bones) and the cosine of the
+angle between neighbouring fingers.
 
 Landmarks are MediaPipe's: x, y normalised by the image's width and height, z relative to
 the wrist in about the units of x. Pass ``aspect`` = width / height of the image so that
@@ -20,8 +24,11 @@ from voc_tools.errors import GestureKitError
 
 LANDMARKS = 21
 WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP = 0, 5, 9, 17
-FEATURES = (LANDMARKS - 1) * 3
-FEATURES_VERSION = 1  # bump when the features change: old models are refused
+FINGERS = tuple(tuple(range(first, first + 4)) for first in (1, 5, 9, 13, 17))  # thumb..pinky
+LANDMARK_FEATURES = (LANDMARKS - 1) * 3
+SHAPE_FEATURES = 3 * len(FINGERS) + len(FINGERS) + len(FINGERS) - 1
+FEATURES = LANDMARK_FEATURES + SHAPE_FEATURES
+FEATURES_VERSION = 2  # bump when the features change: old models are refused
 HANDEDNESS = ("Left", "Right")
 
 
@@ -66,10 +73,30 @@ def normalized_points(landmarks: np.ndarray, handedness: Sequence[str],
     return points
 
 
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-9)
+
+
+def shape_features(points: np.ndarray) -> np.ndarray:
+    """Joint-angle cosines (5 fingers x 3), finger extensions (5) and neighbouring-finger
+    spread cosines (4) of points (..., 21, 3): (..., SHAPE_FEATURES)."""
+    chains = np.array([(WRIST, *finger) for finger in FINGERS])       # (5, 5)
+    bones = points[..., chains[:, 1:], :] - points[..., chains[:, :-1], :]  # (..., 5, 4, 3)
+    units = _unit(bones)
+    bends = np.sum(units[..., 1:, :] * units[..., :-1, :], axis=-1)  # (..., 5, 3)
+    length = np.linalg.norm(bones, axis=-1).sum(axis=-1)
+    reach = np.linalg.norm(points[..., chains[:, -1], :] - points[..., [WRIST], :], axis=-1)
+    extension = reach / np.maximum(length, 1e-9)                      # (..., 5)
+    directions = _unit(points[..., chains[:, -1], :] - points[..., chains[:, 1], :])
+    spread = np.sum(directions[..., 1:, :] * directions[..., :-1, :], axis=-1)  # (..., 4)
+    return np.concatenate([bends.reshape(*bends.shape[:-2], -1), extension, spread], axis=-1)
+
+
 def features_from_points(points: np.ndarray) -> np.ndarray:
-    """Normalised points (N, 21, 3) → features (N, FEATURES) float32 (wrist dropped)."""
-    return np.asarray(points[..., WRIST + 1:, :], np.float32).reshape(
-        *points.shape[:-2], FEATURES)
+    """Normalised points (N, 21, 3) → features (N, FEATURES) float32: the landmarks (wrist
+    dropped), then :func:`shape_features`."""
+    landmarks = points[..., WRIST + 1:, :].reshape(*points.shape[:-2], LANDMARK_FEATURES)
+    return np.concatenate([landmarks, shape_features(points)], axis=-1).astype(np.float32)
 
 
 def hand_features(landmarks: np.ndarray, handedness: str, aspect: float = 1.0) -> np.ndarray:

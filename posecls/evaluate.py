@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from classifier.evaluate import ClipScores as Scores, plot_confusion
+from pose.classify import hand_probabilities
 from pose.keypoints import KeypointSet, load_keypoints
 from voc_tools.errors import GestureKitError
 
@@ -36,9 +37,11 @@ def dataset_root(keypoints: KeypointSet, root: str | Path | None) -> Path | None
 
 
 def evaluate_pose_classifier(classifier: Any, keypoints_path: str | Path, out_dir: str | Path,
-                             split: str = "val", root: str | Path | None = None) -> dict:
+                             split: str = "val", root: str | Path | None = None,
+                             mirror_tta: bool = False, prior: np.ndarray | None = None) -> dict:
     """Accuracy of ``classifier`` (``.classes``, ``.predict``) on the landmark file's
-    hands of ``split``; writes the JSON and confusion PNG into ``out_dir``."""
+    hands of ``split`` (``mirror_tta``, ``prior``: see :mod:`pose.classify`); writes the
+    JSON and confusion PNG into ``out_dir``."""
     keypoints = load_keypoints(keypoints_path)
     if list(classifier.classes) != keypoints.classes:
         raise GestureKitError(f"the classifier's classes ({', '.join(classifier.classes)}) "
@@ -47,14 +50,17 @@ def evaluate_pose_classifier(classifier: Any, keypoints_path: str | Path, out_di
     rows, what = rows_of_split(keypoints, dataset_root(keypoints, root), split)
     if not len(rows):
         raise GestureKitError(f"no matched hands in the {what}", keypoints.path)
-    probabilities = np.asarray(classifier.predict(rows.features()))
+    probabilities = hand_probabilities(classifier, rows.landmarks, list(rows.handedness),
+                                       rows.sizes[:, 0] / np.maximum(rows.sizes[:, 1], 1),
+                                       mirror_tta, prior)
     scores = Scores(keypoints.classes, rows.labels, probabilities.argmax(axis=1))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     png = plot_confusion(scores, out_dir / f"confusion_{split}.png",
                          f"pose classifier on {what}: accuracy {scores.top1:.3f}")
     report = {"keypoints": str(Path(keypoints_path).resolve()), "split": split,
-              "hands": len(rows), "accuracy": scores.top1,
+              "hands": len(rows), "mirror_tta": mirror_tta, "prior": prior is not None,
+              "accuracy": scores.top1,
               "mean_class_accuracy": scores.mean_class_accuracy,
               "class_accuracy": scores.class_accuracy(), "classes": keypoints.classes,
               "confusion_matrix": scores.confusion.tolist(), "confusion_rows": "true class",

@@ -5,7 +5,10 @@ them, else a seeded ``val_fraction`` of the images. Every epoch sees each traini
 ``repeats`` times, each a fresh augmented copy (small in-plane rotation, x/y stretch,
 landmark jitter; see :func:`pose.normalize.augment_points`); classes are weighted by
 their inverse frequency. The weights of the best epoch (val accuracy, then val loss) are
-kept. RUN_DIR gets ``pose_classifier.h5`` + ``.json``, ``metrics.csv`` and ``curves.png``.
+kept. Unless ``box_calibration`` is off, the dataset's box convention (per class, the
+labelled boxes' edges relative to the hands' landmark boxes; :mod:`pose.boxes`) is learned
+from the training rows and stored in the metadata for the pose route. RUN_DIR gets
+``pose_classifier.h5`` + ``.json``, ``metrics.csv`` and ``curves.png``.
 """
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ class PoseTrainConfig:
     augment: bool = True
     val_fraction: float = 0.25
     seed: int = 0
+    box_calibration: bool = True
 
 
 @dataclass
@@ -216,12 +220,23 @@ def train_pose_classifier(keypoints_path: str | Path, out: str | Path,
     with warnings.catch_warnings():  # "HDF5 is legacy": the kit's models are .h5 on purpose
         warnings.simplefilter("ignore", UserWarning)
         model.save(str(out / MODEL_FILE), include_optimizer=False)
+    margin = float(keypoints.meta.get("margin", 0.15))
+    calibration = ({"box_calibration": box_calibration(train, margin)}
+                   if config.box_calibration else {})
     PoseInfo(classes, extra={
         "dataset": keypoints.meta["dataset"], "fingerprint": keypoints.meta["fingerprint"],
         "keypoints": str(Path(keypoints_path).resolve()), "split": how,
         "train_rows": len(train), "val_rows": len(val),
         "train_counts": {c: int(n) for c, n in zip(classes, counts)}, "best_epoch": best.epoch,
         "val_accuracy": result.val_accuracy, "train_accuracy": result.train_accuracy,
-        "config": asdict(config)}).save(out / INFO_FILE)
+        "config": asdict(config), **calibration}).save(out / INFO_FILE)
     write_history(out, history)
     return result
+
+
+def box_calibration(train: KeypointSet, margin: float) -> dict:
+    """The box convention of the training rows (see :mod:`pose.boxes`)."""
+    from pose.boxes import fit_box_calibration
+
+    return fit_box_calibration(train.landmarks, train.sizes, train.boxes, train.labels,
+                               train.classes, margin)

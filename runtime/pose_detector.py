@@ -3,8 +3,12 @@
     with PoseDetector("runs/pose") as detector:          # or export/pose_classifier.xml
         detections = detector.detect(image_bgr)          # detector.inference.Detections
 
-Box = the landmarks' extent grown by ``margin`` (as ``prelabel --hands``), label = the
-classifier's best class, score = MediaPipe's hand score x that class's probability. It has
+Box = the landmarks' extent grown by ``margin`` (as ``prelabel --hands``), moved to the
+dataset's box convention when the classifier learned one (``box_calibration``, see
+:mod:`pose.boxes`), label = the classifier's best class, score = MediaPipe's hand score x
+that class's probability (optionally averaged with the mirrored hand's, ``mirror_tta``, and
+reweighted by the training classes' frequencies, ``prior_weight``; :mod:`pose.classify`).
+Where MediaPipe finds no hand, ``retry`` second passes look again (:mod:`pose.retry`). It has
 ``.classes`` and ``.detect(image, score_threshold, max_detections)``, so
 ``detector.evaluate.collect``, ``testDetector.py --pose`` and the demo use it like any
 detector.
@@ -17,8 +21,10 @@ from typing import Any
 import numpy as np
 
 from detector.inference import Detections, select
-from pose.hands import HandLandmarker, HandsResult
-from pose.normalize import batch_features
+from pose.boxes import calibrate_boxes
+from pose.classify import class_prior, hand_probabilities
+from pose.hands import HandsResult
+from pose.retry import DEFAULT_RETRY, RetryLandmarker, RetryOptions
 from voc_tools.errors import GestureKitError
 
 from .backends import choose_backend
@@ -70,6 +76,22 @@ def load_pose_classifier(path: str | Path, backend: str = "auto",
     return model
 
 
+def pose_metadata(classifier: Any, path: Path | None = None) -> dict:
+    """What pose-train recorded beside the weights (box calibration, training counts, ...):
+    a Keras classifier's ``info.extra``, else the ``metadata`` of the card beside ``path``."""
+    info = getattr(classifier, "info", None)
+    if info is not None:
+        return dict(info.extra)
+    card = Path(path).with_suffix(".yaml") if path is not None else None
+    if card is None or not card.is_file():
+        return {}
+    import yaml
+
+    data = yaml.safe_load(card.read_text(encoding="utf-8")) or {}
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    return metadata if isinstance(metadata, dict) else {}
+
+
 def is_pose_model(path: str | Path) -> bool:
     """Whether ``path`` is a pose classifier: a pose-train run or pose-export directory, a
     .h5 with pose-classifier metadata beside it, or an .xml/.onnx whose .yaml card beside
@@ -100,11 +122,18 @@ class PoseDetector:
 
     def __init__(self, pose_model: str | Path | Any, margin: float = 0.15,
                  min_confidence: float = 0.5, max_hands: int = 2,
-                 backend: str = "auto") -> None:
-        self.classifier = (pose_model if hasattr(pose_model, "predict")
-                           else load_pose_classifier(pose_model, backend))
-        self.margin = margin
-        self.landmarker = HandLandmarker(max_hands=max_hands, min_confidence=min_confidence)
+                 backend: str = "auto", retry: RetryOptions = DEFAULT_RETRY,
+                 box_calibration: bool = True, mirror_tta: bool = False,
+                 prior_weight: float = 0.0) -> None:
+        given = hasattr(pose_model, "predict")
+        self.classifier = pose_model if given else load_pose_classifier(pose_model, backend)
+        metadata = pose_metadata(self.classifier, None if given else
+                                 pose_model_file(Path(pose_model)))
+        self.margin, self.mirror_tta = margin, mirror_tta
+        self.calibration = metadata.get("box_calibration") if box_calibration else None
+        self.prior = class_prior(metadata.get("train_counts") or {}, self.classes,
+                                 prior_weight) if prior_weight else None
+        self.landmarker = RetryLandmarker(max_hands, min_confidence, retry)
 
     @property
     def classes(self) -> list[str]:
@@ -118,14 +147,17 @@ class PoseDetector:
             empty = np.zeros(0, np.float32)
             return Detections(np.zeros((0, 4), np.float32), empty, empty.astype(np.int64),
                               self.classes)
-        features = batch_features(np.stack([h.landmarks for h in hands.hands]),
-                                  [h.handedness for h in hands.hands],
-                                  hands.width / hands.height)
-        probabilities = np.asarray(self.classifier.predict(features)).reshape(count, -1)
+        probabilities = hand_probabilities(
+            self.classifier, np.stack([h.landmarks for h in hands.hands]),
+            [h.handedness for h in hands.hands], hands.width / hands.height,
+            self.mirror_tta, self.prior)
         labels = probabilities.argmax(axis=1)
         scores = (np.array([h.score for h in hands.hands]) *
                   probabilities[np.arange(count), labels])
-        boxes = np.array([h.box(hands.width, hands.height, self.margin) for h in hands.hands])
+        margin = self.calibration["margin"] if self.calibration else self.margin
+        boxes = np.array([h.box(hands.width, hands.height, margin) for h in hands.hands])
+        boxes = calibrate_boxes(boxes, labels, self.classes, self.calibration, hands.width,
+                                hands.height)
         return select(boxes, scores, labels, self.classes, score_threshold, max_detections)
 
     def detect(self, image_bgr: np.ndarray, score_threshold: float = 0.05,
@@ -148,7 +180,10 @@ def evaluate_pose_route(pose_model: str | Path, root: str | Path, split: str = "
                         out_dir: str | Path | None = None, iou_threshold: float = 0.5,
                         score_threshold: float = 0.05, max_detections: int = 100,
                         margin: float = 0.15, min_confidence: float = 0.5,
-                        max_hands: int = 2, backend: str = "auto") -> tuple[Any, dict]:
+                        max_hands: int = 2, backend: str = "auto",
+                        retry: RetryOptions = DEFAULT_RETRY, box_calibration: bool = True,
+                        mirror_tta: bool = False,
+                        prior_weight: float = 0.0) -> tuple[Any, dict]:
     """The pose route's VOC mAP on a split, by the code of ``gesturekit evaluate``
     (:func:`detector.evaluate.evaluate_and_report`); writes ``eval_<split>.json`` (with ms
     per image) and ``pr_<split>.png``. Returns the
@@ -159,9 +194,15 @@ def evaluate_pose_route(pose_model: str | Path, root: str | Path, split: str = "
     layout = VocLayout(Path(root)).require()
     split_image_ids(layout, split)  # an empty list fails before MediaPipe starts
     model_file = pose_model_file(Path(pose_model))
-    with PoseDetector(model_file, margin, min_confidence, max_hands, backend) as detector:
-        return evaluate_and_report(
+    with PoseDetector(model_file, margin, min_confidence, max_hands, backend, retry,
+                      box_calibration, mirror_tta, prior_weight) as detector:
+        result, report = evaluate_and_report(
             detector, layout, split, model_file, out_dir, iou_threshold, score_threshold,
             max_detections, label=f"pose route ({model_file.name})", timed=True,
             report_fields={"route": "pose", "margin": margin,
-                           "min_confidence": min_confidence})
+                           "min_confidence": min_confidence, "retry": retry.to_dict(),
+                           "box_calibration": detector.calibration is not None,
+                           "mirror_tta": mirror_tta, "prior_weight": prior_weight})
+        report["retried"] = detector.landmarker.retried
+        report["recovered"] = detector.landmarker.recovered
+        return result, report

@@ -86,6 +86,186 @@ def test_two_hands_one_box_pairs_the_better_overlap() -> None:
     assert match_boxes(labelled, hands[:1], 0.3) == []  # no overlap: not paired
 
 
+def _finger_hand(curl: float = 0.0) -> np.ndarray:
+    """A right hand with straight fingers pointing up, each bent by ``curl`` radians at
+    every joint."""
+    points = np.zeros((21, 3), np.float32)
+    points[0] = [0.5, 0.8, 0]
+    for finger, first in enumerate((1, 5, 9, 13, 17)):
+        points[first] = [0.4 + 0.05 * finger, 0.7, 0]
+        for joint in range(1, 4):
+            angle = curl * joint
+            step = np.array([np.sin(angle), -np.cos(angle), 0]) * 0.04
+            points[first + joint] = points[first + joint - 1] + step
+    return points
+
+
+def test_shape_features_see_finger_bends_not_size_rotation_or_side() -> None:
+    from pose.normalize import (LANDMARK_FEATURES, SHAPE_FEATURES, normalized_points,
+                                shape_features)
+
+    assert FEATURES == LANDMARK_FEATURES + SHAPE_FEATURES == 60 + 24
+    straight, curled = _finger_hand(0.0), _finger_hand(0.8)
+    shape = shape_features(normalized_points(straight[None], ["Right"]))[0]
+    assert shape.shape == (SHAPE_FEATURES,)
+    joints = shape[:15].reshape(5, 3)  # per finger: at the MCP, PIP and DIP joints
+    np.testing.assert_allclose(joints[:, 1:], 1.0, atol=1e-6)  # straight: cos 0 = 1
+    np.testing.assert_allclose(joints[2, 0], 1.0, atol=1e-6)   # middle finger over the wrist
+    bent = shape_features(normalized_points(curled[None], ["Right"]))[0]
+    assert np.all(bent[15:20] < shape[15:20])                # curled fingers reach less
+    np.testing.assert_allclose(bent[1:15:3], np.cos(0.8), atol=1e-5)  # pip joints
+    features = hand_features(right := hand(2), "Right")
+    np.testing.assert_allclose(features[:LANDMARK_FEATURES],
+                               hand_features(right, "Right")[:LANDMARK_FEATURES])
+    angle = np.deg2rad(40)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    turned, mirrored = right.copy(), right.copy()
+    turned[:, :2] = 0.5 + 1.5 * (turned[:, :2] - 0.5) @ rotation.T
+    turned[:, 2] *= 1.5
+    mirrored[:, 0] = 1 - mirrored[:, 0]
+    for other, side in ((turned, "Right"), (mirrored, "Right"), (mirrored, "Left")):
+        np.testing.assert_allclose(hand_features(other, side)[LANDMARK_FEATURES:],
+                                   features[LANDMARK_FEATURES:], atol=1e-5)
+
+
+def test_models_of_the_old_features_are_refused_in_one_line(tmp_path: Path) -> None:
+    from posecls.model import FORMAT, load_info
+    from pose.normalize import FEATURES_VERSION
+    from runtime.cards import card_from_dict
+    from runtime.pose_features import PoseAdapter
+
+    assert FEATURES_VERSION == 2
+    (tmp_path / "pose_classifier.h5").write_bytes(b"")
+    (tmp_path / "pose_classifier.json").write_text(json.dumps(
+        {"format": FORMAT, "version": 1, "classes": ["a", "b"], "features": 60,
+         "features_version": 1}))
+    with pytest.raises(GestureKitError, match=r"features v1 \(60 values\), this GestureKit "
+                                              r"computes v2 \(84\); train it again"):
+        load_info(tmp_path)
+    card = card_from_dict({"kind": "pose_classifier", "classes": ["a", "b"],
+                           "input": {"layout": "NC"}, "output": {"format": "probabilities"},
+                           "pose": {"features": 60, "features_version": 1}})
+    with pytest.raises(GestureKitError, match="features v1 .* train and export it again"):
+        PoseAdapter(card, [], tmp_path / "m.xml")
+
+
+def test_a_hand_inside_a_forearm_box_pairs_on_cover() -> None:
+    labelled = np.array([[100, 100, 300, 400]], float)  # hand + forearm
+    hands = np.array([[150, 110, 250, 190], [400, 10, 450, 60]], float)
+    assert match_boxes(labelled, hands, 0.3) == []  # IoU 0.13
+    pairs = match_boxes(labelled, hands, 0.3, cover_threshold=0.8)
+    assert [(b, h) for b, h, _ in pairs] == [(0, 0)] and pairs[0][2] < 0.3
+    half_in = np.array([[250, 110, 350, 190]], float)
+    assert match_boxes(labelled, half_in, 0.3, cover_threshold=0.8) == []
+
+
+def test_box_calibration_learns_the_labelled_boxes_convention() -> None:
+    from pose.boxes import ALL_CLASSES, calibrate_boxes, fit_box_calibration, landmark_boxes
+
+    rng = np.random.default_rng(0)
+    landmarks = np.stack([hand(i) for i in range(12)])
+    landmarks[:, :, :2] = 0.3 + 0.4 * (landmarks[:, :, :2] - 0.3)
+    sizes = np.tile([640, 480], (12, 1))
+    hands = landmark_boxes(landmarks, sizes, 0.15)
+    width, height = hands[:, 2] - hands[:, 0], hands[:, 3] - hands[:, 1]
+    labels = np.array([0] * 6 + [1] * 6)
+    # class 0: the box also holds the forearm below the hand; class 1: tight on the hand
+    labelled = hands + np.where(labels[:, None] == 0, [0, 0, 0, 1.5], [0.1, 0.1, -0.1, -0.1]) \
+        * np.stack([width, height, width, height], 1)
+    labelled += rng.normal(0, 0.5, labelled.shape)
+    voc = labelled + [1, 1, 0, 0]  # as in the XML
+    calibration = fit_box_calibration(landmarks, sizes, voc, labels, ["arm", "hand"], 0.15)
+    assert set(calibration["offsets"]) == {ALL_CLASSES, "arm", "hand"}
+    np.testing.assert_allclose(calibration["offsets"]["arm"], [0, 0, 0, 1.5], atol=0.02)
+    moved = calibrate_boxes(hands, labels, ["arm", "hand"], calibration, 640, 480)
+    np.testing.assert_allclose(moved, np.clip(labelled, 0, [640, 480, 640, 480]), atol=3)
+    np.testing.assert_allclose(calibrate_boxes(hands, labels, ["arm", "hand"], None, 640, 480),
+                               hands)
+    rare = fit_box_calibration(landmarks[:3], sizes[:3], voc[:3], labels[:3], ["arm", "hand"],
+                               0.15)
+    assert set(rare["offsets"]) == {ALL_CLASSES}  # under 5 rows: every class's median
+
+
+class _FakeLandmarker:
+    """Finds ``hands`` in images whose mean is above ``brighter_than``."""
+
+    def __init__(self, hands: list, brighter_than: float = -1.0) -> None:
+        self.hands, self.brighter_than, self.seen = hands, brighter_than, []
+
+    def detect(self, image: np.ndarray):  # type: ignore[no-untyped-def]
+        from pose.hands import HandsResult
+
+        self.seen.append(image.shape)
+        found = self.hands if image.mean() > self.brighter_than else []
+        return HandsResult(image.shape[1], image.shape[0], list(found))
+
+
+def _retrying(retry, first, low=None):  # type: ignore[no-untyped-def]
+    from pose.retry import RetryLandmarker
+
+    landmarker = RetryLandmarker.__new__(RetryLandmarker)  # no MediaPipe worker
+    landmarker.retry, landmarker.first, landmarker._low = retry, first, low
+    landmarker.retried = landmarker.recovered = 0
+    return landmarker
+
+
+def test_second_pass_only_where_no_hand_was_found() -> None:
+    from pose.hands import Hand
+    from pose.retry import NO_RETRY, RetryOptions, mirrored_back
+
+    found = Hand("Left", 0.9, hand())
+    image = np.zeros((40, 60, 3), np.uint8)
+    # the first pass finds a hand: no second pass
+    first, low = _FakeLandmarker([found]), _FakeLandmarker([found])
+    assert len(_retrying(RetryOptions(), first, low).detect(image).hands) == 1
+    assert low.seen == []
+    # none found: the lower confidence finds it; counted
+    first = _FakeLandmarker([found], brighter_than=10)
+    landmarker = _retrying(RetryOptions(confidence=0.2), first, low)
+    result = landmarker.detect(image)
+    assert len(result.hands) == 1 and (result.width, result.height) == (60, 40)
+    assert (landmarker.retried, landmarker.recovered) == (1, 1)
+    # no second pass configured: nothing tried
+    assert _retrying(NO_RETRY, first).detect(image).hands == []
+    # upscaled: the first landmarker sees the bigger image; landmarks stay normalised
+    first = _FakeLandmarker([found], brighter_than=10)
+    landmarker = _retrying(RetryOptions(confidence=None, upscale=2.0), first)
+    assert landmarker.detect(image).hands == [] and first.seen == [(40, 60, 3), (80, 120, 3)]
+    # mirrored back: x flipped, the other hand
+    back = mirrored_back(type(result)(60, 40, [found])).hands[0]
+    assert back.handedness == "Right"
+    np.testing.assert_allclose(back.landmarks[:, 0], 1 - found.landmarks[:, 0])
+    np.testing.assert_allclose(back.landmarks[:, 1:], found.landmarks[:, 1:])
+
+
+def test_mirror_tta_and_class_prior() -> None:
+    from pose.classify import class_prior, hand_probabilities
+    from pose.normalize import LANDMARK_FEATURES
+
+    class Sided:  # "a" for hands whose thumb tip is left of the wrist, else "b"
+        classes = ["a", "b"]
+
+        def predict(self, features: np.ndarray) -> np.ndarray:
+            left = features[:, 3 * 3] < 0  # landmark 4 (thumb tip) x
+            return np.where(left[:, None], [[0.9, 0.1]], [[0.2, 0.8]])
+
+    right = hand(0)
+    landmarks = np.stack([right, right])
+    plain = hand_probabilities(Sided(), landmarks, ["Right", "Left"])
+    assert plain.shape == (2, 2) and not np.allclose(plain[0], plain[1])
+    both = hand_probabilities(Sided(), landmarks, ["Right", "Left"], mirror_tta=True)
+    np.testing.assert_allclose(both, [[0.55, 0.45], [0.55, 0.45]], atol=1e-6)
+    assert class_prior([30, 10], ["a", "b"], 0.0) is None
+    prior = class_prior({"a": 30, "b": 10}, ["a", "b"], 1.0)
+    np.testing.assert_allclose(prior, [1.5, 0.5])
+    weighted = hand_probabilities(Sided(), landmarks, ["Right", "Left"], prior=prior)
+    np.testing.assert_allclose(weighted.sum(axis=1), 1, atol=1e-6)
+    assert weighted[:, 0].min() > plain[:, 0].min()
+    with pytest.raises(GestureKitError, match="no training count of class 'b'"):
+        class_prior({"a": 3}, ["a", "b"], 1.0)
+    assert LANDMARK_FEATURES == 60
+
+
 def test_pose_card_is_checked_in_one_line() -> None:
     from runtime.cards import card_from_dict
 

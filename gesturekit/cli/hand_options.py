@@ -19,3 +19,28 @@ def add_hand_options(parser: argparse.ArgumentParser, applies_to: str = "",
     if max_hands:
         parser.add_argument("--max-hands", type=int, default=2,
                             help=f"{prefix}at most this many hands per image (default 2)")
+
+
+def add_retry_options(parser: argparse.ArgumentParser) -> None:
+    """``--retry-confidence``, ``--retry-mirror`` and ``--retry-upscale``: the second
+    MediaPipe passes on images where the first found no hand (:mod:`pose.retry`)."""
+    from pose.retry import DEFAULT_RETRY
+
+    parser.add_argument("--retry-confidence", type=float, default=DEFAULT_RETRY.confidence,
+                        metavar="C",
+                        help="where no hand was found, look again at this lower minimum "
+                             f"confidence (default {DEFAULT_RETRY.confidence}; 0: no second "
+                             "pass at a lower confidence)")
+    parser.add_argument("--retry-mirror", action="store_true",
+                        help="where no hand was found, look again in the mirrored image")
+    parser.add_argument("--retry-upscale", type=float, metavar="F",
+                        help="where no hand was found, look again in the image resized by F "
+                             "(> 1, e.g. 2 for small images)")
+
+
+def retry_options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The :class:`pose.retry.RetryOptions` of :func:`add_retry_options`' arguments."""
+    from pose.retry import RetryOptions
+
+    return RetryOptions(confidence=args.retry_confidence or None, mirror=args.retry_mirror,
+                        upscale=args.retry_upscale)

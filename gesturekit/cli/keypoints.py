@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .hand_options import add_hand_options
+from .hand_options import add_hand_options, add_retry_options, retry_options
 
 HELP = ("run MediaPipe's hand landmarker over a VOC dataset and store the 21 landmarks of "
         "each labelled box (matched by IoU) for gesturekit pose-train / pose-eval")
@@ -20,7 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--iou", type=float, default=0.3,
                         help="minimum IoU of a labelled box and a hand's box to pair them "
                              "(default 0.3)")
+    parser.add_argument("--cover", type=float, default=0.0,
+                        help="also pair them when at least this fraction of the hand's box "
+                             "lies inside the labelled box, e.g. 0.8 for labels that hold "
+                             "the forearm or both hands (default 0: IoU only)")
     add_hand_options(parser)
+    add_retry_options(parser)
     parser.add_argument("--force", action="store_true", help="replace an existing FILE")
 
 
@@ -34,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise GestureKitError("folder does not exist", out.parent)
     keypoints, report = extract_keypoints(args.root, args.split, args.iou, args.margin,
-                                          args.max_hands, args.min_confidence)
+                                          args.max_hands, args.min_confidence,
+                                          cover_threshold=args.cover or None,
+                                          retry=retry_options(args))
     for line in report.lines():
         print(line)
     if not len(keypoints):

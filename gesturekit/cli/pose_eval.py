@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .hand_options import add_hand_options
+from .hand_options import add_hand_options, add_retry_options, retry_options
 
 HELP = ("evaluate a pose classifier: accuracy and confusion matrix on a landmark file's "
         "hands; with --voc, the pose route's mAP on a VOC split (comparable to evaluate)")
@@ -31,6 +31,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--score-threshold", type=float, default=0.05,
                         help="--voc: ignore detections scoring at most this (default 0.05)")
     add_hand_options(parser, applies_to="--voc", max_hands=False)
+    add_retry_options(parser)
+    parser.add_argument("--no-box-calibration", action="store_true",
+                        help="--voc: the hands' landmark boxes as they are, not moved to the "
+                             "box convention pose-train learned")
+    parser.add_argument("--mirror-tta", action="store_true",
+                        help="average each hand's class probabilities with its mirror "
+                             "image's (gestures that mean the same with either hand)")
+    parser.add_argument("--prior-weight", type=float, default=0.0, metavar="W",
+                        help="reweight class probabilities by the training classes' "
+                             "frequencies to the power W (default 0: off)")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="folder for the reports (default: the model's folder)")
 
@@ -50,9 +60,14 @@ def run(args: argparse.Namespace) -> int:
     if args.keypoints is not None:
         from posecls.evaluate import evaluate_pose_classifier
 
+        from pose.classify import class_prior
+        from runtime.pose_detector import pose_metadata
+
         classifier = load_pose_classifier(model_file, args.backend)
+        prior = class_prior(pose_metadata(classifier, model_file).get("train_counts") or {},
+                            classifier.classes, args.prior_weight)
         report = evaluate_pose_classifier(classifier, args.keypoints, out, args.split,
-                                          args.voc)
+                                          args.voc, args.mirror_tta, prior)
         print(f"pose classifier on {report['hands']} hands ({args.split}): accuracy "
               f"{report['accuracy']:.4f}, mean class accuracy "
               f"{report['mean_class_accuracy']:.4f}")
@@ -63,7 +78,10 @@ def run(args: argparse.Namespace) -> int:
         result, report = evaluate_pose_route(model_file, args.voc, args.split, out, args.iou,
                                              args.score_threshold, margin=args.margin,
                                              min_confidence=args.min_confidence,
-                                             backend=args.backend)
+                                             backend=args.backend, retry=retry_options(args),
+                                             box_calibration=not args.no_box_calibration,
+                                             mirror_tta=args.mirror_tta,
+                                             prior_weight=args.prior_weight)
         for c in result.classes:
             print(f"  {c.name}: AP {c.ap:.4f} ({c.num_annotations} boxes)")
         print(f"pose route mAP@{args.iou:g} = {result.map:.4f} on {report['num_images']} "

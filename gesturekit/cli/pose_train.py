@@ -31,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--val-fraction", type=float, default=0.25,
                         help="images held out for validation when the dataset has no "
                              "train/val lists (default 0.25)")
+    parser.add_argument("--no-box-calibration", action="store_true",
+                        help="do not learn the dataset's box convention (the labelled boxes' "
+                             "edges relative to the hands' landmark boxes, per class) for "
+                             "the pose route's boxes")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--force", action="store_true",
                         help="replace a pose classifier already in RUN_DIR")
@@ -49,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     config = PoseTrainConfig(epochs=args.epochs, batch_size=args.batch_size,
                              learning_rate=args.lr, hidden=hidden, dropout=args.dropout,
                              repeats=args.repeats, augment=not args.no_augment,
-                             val_fraction=args.val_fraction, seed=args.seed)
+                             val_fraction=args.val_fraction, seed=args.seed,
+                             box_calibration=not args.no_box_calibration)
     result = train_pose_classifier(args.keypoints, args.out, config, args.voc, args.force,
                                    verbose=0 if args.quiet else 2)
     print(f"classes: {', '.join(result.classes)}; {result.train_rows} train / "
