@@ -20,7 +20,8 @@ Arms (train on the variant's train list, measure on its val / test list):
 * (c) ``part`` / ``part+pseudo``: 10 % of the train images (every 10th id) hand-labelled,
   the rest unlabelled; a pose model trained on the part pseudo-labels the rest
   (``gesturekit pseudolabel``), then RetinaNet as (a) on the part alone and on the part +
-  pseudo-labels, same CPU budget each;
+  pseudo-labels (pseudo frames drawn half as often as hand-labelled ones), same CPU
+  budget each;
 * (d) ``yolov8n``: Ultralytics YOLOv8n from ``yolov8n.yaml`` (random weights), imgsz 384,
   batch 8, same CPU budget, in its own environment (``scripts/setup_yolo_bench.sh``;
   ``bench/yolo_arm.py``) on ``gesturekit voc export yolo`` of the same lists.
@@ -31,7 +32,7 @@ same all-points AP), per-class AP@0.5, and ms per image (one process, batch 1). 
 are written after every arm to ``WORK/results.json`` (a re-run skips arms already there)
 and to ``bench/results/quality.{json,md}``.
 
-    nice -n 5 .venv/bin/python bench/bench_quality.py [--work DIR] [--budget 900]
+    nice -n 5 .venv/bin/python bench/bench_quality.py [--work DIR] [--budget 600]
         [--sets fingers rf100] [--arms retinanet pose pseudo yolov8n] [--variants ...]
 """
 from __future__ import annotations
@@ -62,11 +63,15 @@ RECIPE = dict(backbone="mobilenet224_1.0", weights="none", head_width=64, image_
               image_max_side=384, batch_size=4, learning_rate=1e-3, random_transform=True,
               lr_schedule="constant", steps=150, epochs=1000, keep_best=1)
 PART_EVERY = 10
+#: Pseudo frames drawn half as often as hand-labelled ones (the README: keep it below 1).
+PSEUDO_WEIGHT = 0.5
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
-def run_child(argv: list[str], log: Path, python: str = sys.executable) -> dict:
-    """Run a child process (output to ``log``); its wall and CPU seconds."""
+def run_child(argv: list[str], log: Path, python: str = sys.executable,
+              ok: tuple[int, ...] = (0,)) -> dict:
+    """Run a child process (output to ``log``); its wall and CPU seconds. An exit code
+    outside ``ok`` raises."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with log.open("a") as handle:
@@ -75,15 +80,15 @@ def run_child(argv: list[str], log: Path, python: str = sys.executable) -> dict:
         done = subprocess.run([python, *argv], stdout=handle, stderr=subprocess.STDOUT,
                               env=ENV, cwd=REPO)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode:
+    if done.returncode not in ok:
         raise RuntimeError(f"{' '.join(argv[:3])} failed (exit {done.returncode}); see {log}")
     return {"wall_s": round(time.perf_counter() - start, 1),
             "cpu_s": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime,
                            1)}
 
 
-def gesturekit(*argv: str, log: Path) -> dict:
-    return run_child(["-m", "gesturekit", *argv], log)
+def gesturekit(*argv: str, log: Path, ok: tuple[int, ...] = (0,)) -> dict:
+    return run_child(["-m", "gesturekit", *argv], log, ok=ok)
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -93,7 +98,8 @@ def prepare(work: Path, name: str, variant: str, log: Path) -> Path:
     root = work / name / variant
     if (root / "ImageSets" / "Main" / "train.txt").is_file():
         return root
-    gesturekit("voc", "import", "yolo", str(SHARED / SETS[name]), str(root), log=log)
+    # exit 1: something was skipped (rf100's one sub-pixel box); the log lists it
+    gesturekit("voc", "import", "yolo", str(SHARED / SETS[name]), str(root), log=log, ok=(0, 1))
     if variant == "grouped":
         gesturekit("split", str(root), "--val", "0.25", "--seed", "0", "--force", log=log)
     return root
@@ -197,7 +203,7 @@ def _retinanet_child(spec: dict) -> None:
 
     config = TrainConfig(root=spec["root"], out=spec["out"], val_split=spec["val_split"],
                          pseudo_root=spec["pseudo_root"],
-                         pseudo_weight=1.0 if spec["pseudo_root"] else None, **RECIPE)
+                         pseudo_weight=PSEUDO_WEIGHT if spec["pseudo_root"] else None, **RECIPE)
     budget = CpuBudgetSchedule(RECIPE["learning_rate"], spec["budget"])
     run = train(config, callbacks=[budget])
     train_cpu = time.process_time()
@@ -313,8 +319,8 @@ def main() -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "out" / "quality")
-    parser.add_argument("--budget", type=float, default=900.0,
-                        help="CPU seconds per trained arm (default 900)")
+    parser.add_argument("--budget", type=float, default=600.0,
+                        help="CPU seconds per trained arm (default 600)")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     parser.add_argument("--variants", nargs="+", default=["grouped", "published"],
                         choices=["grouped", "published"])
