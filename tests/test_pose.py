@@ -221,7 +221,7 @@ def test_second_pass_only_where_no_hand_was_found() -> None:
     assert low.seen == []
     # none found: the lower confidence finds it; counted
     first = _FakeLandmarker([found], brighter_than=10)
-    landmarker = _retrying(RetryOptions(confidence=0.2), first, low)
+    landmarker = _retrying(RetryOptions(confidence=0.2, mirror=False, upscale=None), first, low)
     result = landmarker.detect(image)
     assert len(result.hands) == 1 and (result.width, result.height) == (60, 40)
     assert (landmarker.retried, landmarker.recovered) == (1, 1)
@@ -229,7 +229,7 @@ def test_second_pass_only_where_no_hand_was_found() -> None:
     assert _retrying(NO_RETRY, first).detect(image).hands == []
     # upscaled: the first landmarker sees the bigger image; landmarks stay normalised
     first = _FakeLandmarker([found], brighter_than=10)
-    landmarker = _retrying(RetryOptions(confidence=None, upscale=2.0), first)
+    landmarker = _retrying(RetryOptions(confidence=None, mirror=False, upscale=2.0), first)
     assert landmarker.detect(image).hands == [] and first.seen == [(40, 60, 3), (80, 120, 3)]
     # mirrored back: x flipped, the other hand
     back = mirrored_back(type(result)(60, 40, [found])).hands[0]

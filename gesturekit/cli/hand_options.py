@@ -31,11 +31,14 @@ def add_retry_options(parser: argparse.ArgumentParser) -> None:
                         help="where no hand was found, look again at this lower minimum "
                              f"confidence (default {DEFAULT_RETRY.confidence}; 0: no second "
                              "pass at a lower confidence)")
-    parser.add_argument("--retry-mirror", action="store_true",
-                        help="where no hand was found, look again in the mirrored image")
+    parser.add_argument("--retry-mirror", action=argparse.BooleanOptionalAction,
+                        default=DEFAULT_RETRY.mirror,
+                        help="where no hand was found, look again in the mirrored image "
+                             f"(default {'on' if DEFAULT_RETRY.mirror else 'off'})")
     parser.add_argument("--retry-upscale", type=float, metavar="F",
+                        default=DEFAULT_RETRY.upscale,
                         help="where no hand was found, look again in the image resized by F "
-                             "(> 1, e.g. 2 for small images)")
+                             f"(> 1; default {DEFAULT_RETRY.upscale}; 0: not tried)")
 
 
 def retry_options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -43,4 +46,4 @@ def retry_options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from pose.retry import RetryOptions
 
     return RetryOptions(confidence=args.retry_confidence or None, mirror=args.retry_mirror,
-                        upscale=args.retry_upscale)
+                        upscale=args.retry_upscale or None)
