@@ -59,11 +59,15 @@ def detect_and_draw(args: argparse.Namespace) -> None:
     from runtime.backends import load_detector
     from voc_tools.errors import GestureKitError
     from voc_tools.image_io import read_image_bgr
+    from voc_tools.naming import IMAGE_EXTENSIONS, is_image
 
     image_path = Path(args.image)
     output = Path(args.output or f"{image_path.stem}_detections.jpg")
     if output.resolve() == image_path.resolve():
         raise GestureKitError("--output would overwrite the input image", output)
+    if not is_image(output):
+        raise GestureKitError("--output needs an image extension (one of "
+                              f"{', '.join(IMAGE_EXTENSIONS)})", output)
     image = read_image_bgr(image_path)
     if args.pose:
         from runtime.pose_detector import PoseDetector
@@ -78,7 +82,11 @@ def detect_and_draw(args: argparse.Namespace) -> None:
         detections = detector.detect(image, score_threshold=args.threshold)
     for record in detections.records():
         print(json.dumps({"image": str(image_path), **record}))
-    if not cv2.imwrite(str(output), draw_detections(image, detections)):
+    try:
+        written = cv2.imwrite(str(output), draw_detections(image, detections))
+    except cv2.error:
+        written = False
+    if not written:
         raise GestureKitError("cannot write the output image", output)
     print(f"{len(detections)} detections drawn on {output}", file=sys.stderr)
 

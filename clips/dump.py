@@ -15,7 +15,7 @@ from typing import Sequence
 
 from voc_tools.classes import CLASSES_FILE, read_classes
 from voc_tools.errors import GestureKitError
-from voc_tools.frames import FrameSelection, iter_kept_frames, probe_video
+from voc_tools.frames import FrameSelection, check_jpeg_quality, iter_kept_frames, probe_video
 from voc_tools.frames import _write_jpeg as write_jpeg  # the kit's atomic JPEG write
 
 from .intervals import Interval, read_intervals
@@ -177,6 +177,7 @@ def dump_clips(videos_dir: str | Path, annotation_files: Sequence[str | Path],
         raise GestureKitError("no such videos folder", videos_dir)
     if max_frames is not None and max_frames < 1:
         raise GestureKitError(f"--max-frames must be at least 1, got {max_frames}")
+    check_jpeg_quality(quality)
     if size is not None and min(size) < 1:
         raise GestureKitError(f"--size must be positive, got {size[0]}x{size[1]}")
     if len({p.name for p in lists}) < len(lists):

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from voc_tools.errors import GestureKitError
+from voc_tools.outputs import prepare_output_folder
 
 from .card import InputSpec, ModelCard
 from .preprocess import default_input_size, prepare_input, resize_rule
@@ -67,12 +68,7 @@ def cpu_capabilities() -> list[str]:
 
 
 def _prepare_out(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise GestureKitError("exists and is not a folder", out)
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise GestureKitError("is not empty; pass --force to export into it (files of the "
-                              "same name are replaced)", out)
-    out.mkdir(parents=True, exist_ok=True)
+    prepare_output_folder(out, force, "export")
 
 
 def _input_spec(source: ConvertedModel, input_size: tuple[int, int] | None,

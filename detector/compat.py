@@ -7,15 +7,20 @@ Nothing installed is edited; everything happens at import time:
   while ``keras`` and its submodules resolve to ``tf_keras``, then restored.
 * ``efficientnet.keras`` is pointed at ``efficientnet.tfkeras``, and TF's legacy
   ``is_keras_tensor`` learns to accept tf-keras tensors.
+* TensorFlow's native start-up lines (absl, CUDA stubs, oneDNN) that ignore
+  ``TF_CPP_MIN_LOG_LEVEL`` are dropped while it is imported; other lines still show.
 
 Call :func:`setup` (idempotent) before importing keras_retinanet.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
+import tempfile
 import warnings
+from collections.abc import Iterator
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -24,6 +29,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 warnings.filterwarnings("ignore", message="The initializer .* is unseeded")
 
 _DONE = False
+#: Native start-up lines of TensorFlow that TF_CPP_MIN_LOG_LEVEL does not silence.
+_NOISE = ("All log messages before absl::InitializeLog()", "cudart_stub.cc", "cuda_dnn.cc",
+          "cuda_fft.cc", "cuda_blas.cc", "Unable to register cu", "computation_placer",
+          "oneDNN custom operations", "cpu_feature_guard", "This TensorFlow binary is "
+          "optimized", "TF-TRT Warning", "Could not find cuda drivers")
 _KERAS_SUBMODULES = ("backend", "layers", "models", "regularizers", "metrics",
                      "initializers", "utils", "engine", "optimizers", "losses",
                      "callbacks", "activations", "applications")
@@ -82,6 +92,31 @@ def _alias_efficientnet() -> None:
     legacy_backend.is_keras_tensor = is_keras_tensor
 
 
+@contextlib.contextmanager
+def _quiet_native_logs() -> Iterator[None]:
+    """Hold back file descriptor 2 while TensorFlow loads; replay all but :data:`_NOISE`."""
+    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") < "1":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            text = capture.read().decode("utf-8", errors="replace")
+            kept = [line for line in text.splitlines(keepends=True)
+                    if not any(noise in line for noise in _NOISE)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+
+
 def setup() -> None:
     """Prepare the import environment for keras_retinanet (idempotent)."""
     global _DONE
@@ -90,8 +125,9 @@ def setup() -> None:
     if "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1":
         raise RuntimeError("TensorFlow was imported before TF_USE_LEGACY_KERAS=1 was set; "
                            "import detector before tensorflow")
-    _import_keras_resnet()
-    _alias_efficientnet()
+    with _quiet_native_logs():
+        _import_keras_resnet()
+        _alias_efficientnet()
     _DONE = True
 
 

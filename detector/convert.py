@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from voc_tools.errors import GestureKitError
+from voc_tools.outputs import check_output_folder
 
 from .inference import is_training_model, load_keras_model, save_h5
 from .metadata import load_metadata
@@ -15,15 +16,17 @@ SAVED_MODEL_DIR = "saved_model"
 def convert(snapshot: str | Path, out: str | Path, force: bool = False) -> Path:
     """Write ``OUT/inference.h5``, ``OUT/saved_model/`` and ``OUT/gesturekit.json``.
 
-    Refuses to replace an existing converted model unless ``force``.
+    Refuses to replace an existing converted model, or to write into any non-empty
+    folder, unless ``force``.
     """
     from keras_retinanet import models
 
     snapshot, out = Path(snapshot), Path(out)
-    metadata = load_metadata(snapshot)
     if (out / INFERENCE_H5).exists() and not force:
         raise GestureKitError("already holds a converted model; pass --force to replace it",
                               out)
+    check_output_folder(out, force, "convert")
+    metadata = load_metadata(snapshot)
     model = load_keras_model(snapshot, metadata.backbone)
     if not is_training_model(model):
         raise GestureKitError("already an inference model; nothing to convert", snapshot)

@@ -1,6 +1,7 @@
 """Load a converted detector and run it on images: the one place detections are made."""
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,10 +89,24 @@ def load_keras_model(path: str | Path, backbone: str):  # type: ignore[no-untype
 
 
 def save_h5(model, path: str | Path) -> None:  # type: ignore[no-untyped-def]
-    """Save a whole model as .h5 (keras-retinanet's format), without the optimizer."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*HDF5 file.*legacy")
-        model.save(str(path), include_optimizer=False)
+    """Save a whole model as .h5 (keras-retinanet's format), without the optimizer.
+
+    Written to a temporary name and renamed into place, so a full disk or a kill never
+    leaves a truncated file under ``path`` (an earlier file of that name is kept)."""
+    path = Path(path)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*HDF5 file.*legacy")
+            model.save(str(partial), include_optimizer=False)
+        os.replace(partial, path)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        raise GestureKitError(f"cannot write the model ({err.strerror or err})",
+                              path) from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def is_training_model(model) -> bool:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from pathlib import Path
 from voc_tools.classes import read_classes
 from voc_tools.errors import GestureKitError
 from voc_tools.layout import VocLayout
+from voc_tools.outputs import check_output_folder, refuse_inside
 
 from . import compat  # noqa: F401
 from keras_retinanet.utils.image import random_visual_effect_generator  # noqa: E402
@@ -103,18 +104,46 @@ def _data_record(config: TrainConfig, val_gen: VocGenerator, pseudo_images: int)
             "val_split": config.val_split, "val_images": val_gen.size()}
 
 
-def _prepare_run_dir(config: TrainConfig, resume: bool) -> dict | None:
-    """Create the run folder; refuse to reuse one unless resuming. Returns resume state."""
+def _validate(config: TrainConfig) -> None:
+    """One line for a setting no run can use (before anything is built or written)."""
+    for flag, value, least in (("--batch-size", config.batch_size, 1),
+                               ("--epochs", config.epochs, 1),
+                               ("--steps", config.steps, 1),
+                               ("--image-min-side", config.image_min_side, 32),
+                               ("--image-max-side", config.image_max_side, 32),
+                               ("--head-width", config.head_width, 1),
+                               ("--keep-best", config.keep_best, 0),
+                               ("--eval-every", config.eval_every, 1)):
+        if value is not None and value < least:
+            raise GestureKitError(f"{flag} must be at least {least} (got {value})")
+    if not config.learning_rate > 0:
+        raise GestureKitError(f"--lr must be positive (got {config.learning_rate})")
+
+
+def _prepare_run_dir(config: TrainConfig, resume: bool, force: bool) -> dict | None:
+    """Create the run folder; refuse to reuse one unless resuming, to write into another
+    non-empty folder unless ``force``, or to write inside a dataset. Returns resume state."""
     run_dir = Path(config.out)
+    for root, what in ((config.root, "VOC root"), (config.pseudo_root, "pseudo-label root")):
+        if root:
+            refuse_inside(run_dir, root, what)
     has_run = (run_dir / CONFIG_FILE).exists() or bool(read_metrics(run_dir))
     if resume:
         state_path = run_dir / RESUME_FILE
         if not state_path.is_file():
             raise GestureKitError("nothing to resume (no resume.json)", run_dir)
-        return json.loads(state_path.read_text(encoding="utf-8"))
+        try:
+            state = json.loads(state_path.read_text(encoding="utf-8"))
+            snapshot = run_dir / state["snapshot"]
+        except (ValueError, KeyError, TypeError):
+            raise GestureKitError("unreadable resume state", state_path) from None
+        if not snapshot.is_file():
+            raise GestureKitError("the snapshot to resume from is missing", snapshot)
+        return state
     if has_run:
         raise GestureKitError("already holds a training run; pass --resume to continue it "
                               "or choose another --out", run_dir)
+    check_output_folder(run_dir, force, "train")
     run_dir.mkdir(parents=True, exist_ok=True)
     return None
 
@@ -139,29 +168,42 @@ class _ResumePoint(keras.callbacks.Callback):
 
 
 def resume_config(run_dir: str | Path, epochs: int | None = None) -> TrainConfig:
-    """The saved configuration of a run, with a new total epoch count if given."""
+    """The saved configuration of a run, with a new total epoch count if given.
+
+    The run continues in ``run_dir`` itself, wherever the run was first written: a copied
+    or moved run folder resumes where it is now."""
     path = Path(run_dir) / CONFIG_FILE
     if not path.is_file():
         raise GestureKitError("not a training run (no train_config.json)", run_dir)
-    saved = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        config = TrainConfig(**saved)
+    except (ValueError, TypeError):
+        raise GestureKitError("not a train_config.json of this GestureKit version",
+                              path) from None
+    config.out = str(run_dir)
     if epochs is not None:
-        saved["epochs"] = epochs
-    return TrainConfig(**saved)
+        config.epochs = epochs
+    return config
 
 
 def train(config: TrainConfig, resume: bool = False,
-          callbacks: list[keras.callbacks.Callback] | None = None) -> Path:
+          callbacks: list[keras.callbacks.Callback] | None = None,
+          force: bool = False) -> Path:
     """Train as configured; returns the run folder. Ctrl-C leaves a resumable snapshot.
     ``callbacks``: extra Keras callbacks, run after the kit's own (metrics.csv is written
-    by then), e.g. ``detector.live_curves.LiveCurves`` in a notebook."""
+    by then), e.g. ``detector.live_curves.LiveCurves`` in a notebook. ``force``: write
+    into a non-empty ``config.out`` that is not a run (same-name files are replaced)."""
     import tensorflow as tf
 
+    _validate(config)
     layout = VocLayout(config.root).require()
     classes = read_classes(layout.classes_file)
+    layout.refuse_overlap(config.train_split, config.val_split)
     pseudo_ids = (pseudo_image_ids(config.pseudo_root, classes, config.pseudo_min_score)
                   if config.pseudo_root else [])
     sampling_repeats(config.pseudo_weight)  # a bad weight fails before the run folder exists
-    state = _prepare_run_dir(config, resume)
+    state = _prepare_run_dir(config, resume, force)
     run_dir = Path(config.out)
     tf.keras.utils.set_random_seed(config.seed)
 

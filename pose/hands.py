@@ -65,6 +65,9 @@ def hands_python() -> Path:
         path = Path(__file__).resolve().parents[1] / ".venv-hands" / "bin" / "python"
     if not path.exists():
         raise GestureKitError(f"MediaPipe hand landmarker not installed: {SETUP_HINT}", path)
+    if path.is_dir() or not os.access(path, os.X_OK):
+        where = f" ({HANDS_PYTHON_ENV})" if configured else ""
+        raise GestureKitError(f"not an executable Python interpreter{where}", path)
     return path
 
 

@@ -150,3 +150,42 @@ def run_verb(verb: str, argv: list[str]) -> int:
     except GestureKitError as err:
         print(f"gesturekit {verb}: error: {err}")
         return 2
+
+
+def tiny_voc(root: Path, count: int, val_every: int = 4) -> Path:
+    """A valid VOC root of ``count`` distinct 8x8 JPEGs with one box each, classes.txt and
+    train/val lists (ids ``frame_<n>``, not yet in the order a rename would give)."""
+    import io
+
+    from PIL import Image
+
+    for folder in ("JPEGImages", "Annotations", "ImageSets/Main"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / "classes.txt").write_text("grab\n", encoding="utf-8")
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 0, 0)).save(buffer, "JPEG")
+    jpeg = buffer.getvalue()
+    train, val = [], []
+    for number in range(count):
+        image_id = f"frame_{count - number}"
+        # a distinct file per image: a JPEG comment segment after SOI holding the id
+        comment = image_id.encode()
+        (root / "JPEGImages" / f"{image_id}.jpg").write_bytes(
+            jpeg[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + jpeg[2:])
+        (root / "Annotations" / f"{image_id}.xml").write_text(
+            f"<annotation>\n\t<folder>JPEGImages</folder>\n\t<filename>{image_id}.jpg"
+            f"</filename>\n\t<path>/data/JPEGImages/{image_id}.jpg</path>\n\t<size><width>8"
+            "</width><height>8</height><depth>3</depth></size>\n\t<object><name>grab</name>"
+            "<bndbox><xmin>2</xmin><ymin>2</ymin><xmax>7</xmax><ymax>7</ymax></bndbox>"
+            "</object>\n</annotation>\n", encoding="utf-8")
+        (val if number % val_every == 0 else train).append(image_id)
+    (root / "ImageSets/Main/train.txt").write_text("".join(f"{i}\n" for i in train))
+    (root / "ImageSets/Main/val.txt").write_text("".join(f"{i}\n" for i in val))
+    return root
+
+
+def one_error_line(output: str) -> str:
+    """The single non-empty line of ``output``; fails when there are more or none."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    return lines[0]

@@ -39,9 +39,12 @@ def test_every_nth_frame_names_and_manifest(small_video: Path, tmp_path: Path) -
     result = extract_frames([small_video], out, FrameSelection(every=3), progress=False)
     assert [p.name for p in result.written] == [f"clip_{i:06d}.jpg" for i in range(0, 30, 3)]
     rows = manifest_rows(out)
-    assert list(rows[0]) == ["frame_file", "source_video", "frame_index", "timestamp_s"]
+    assert list(rows[0]) == ["frame_file", "source_video", "frame_index", "timestamp_s",
+                             "video_fingerprint"]
     assert rows[4] == {"frame_file": "clip_000012.jpg", "source_video": str(small_video),
-                       "frame_index": "12", "timestamp_s": "1.200000"}
+                       "frame_index": "12", "timestamp_s": "1.200000",
+                       "video_fingerprint": f"{small_video.stat().st_size}:"
+                                            + rows[0]["video_fingerprint"].split(":")[1]}
     # the pixels are those of the source frame with that index (grey level 8 * index)
     assert abs(cv2.imread(str(out / "clip_000012.jpg")).mean() - 96) < 3
 

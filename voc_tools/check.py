@@ -15,9 +15,10 @@ from .annotation import VOC_PIXEL_OFFSET, Annotation, read_annotation
 from .classes import count_text, read_classes
 from .errors import GestureKitError
 from .layout import VocLayout
-from .naming import PRELABELS_FILE, is_image
+from .naming import PRELABELS_FILE, id_problem, is_image
 from .plots import save_figure
 from .prelabels import unreviewed_prelabels
+from .rename_journal import TMP_PREFIX, unfinished_journals
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 
@@ -131,6 +132,8 @@ def check_dataset(root: str | Path, split: str | None = None) -> CheckReport:
         if not xml.is_file():
             continue  # reported with the ImageSets check below
         report.annotations += 1
+        if id_problem(image_id):
+            report.add(ERROR, rel(xml), id_problem(image_id))
         try:
             ann = read_annotation(xml)
         except GestureKitError as err:
@@ -146,6 +149,7 @@ def check_dataset(root: str | Path, split: str | None = None) -> CheckReport:
                 report.add(INFO, rel(path), "no annotation (not annotated yet, or a "
                            "background image without XML)")
     _check_imagesets(layout, report, rel, [split] if split else None)
+    _check_interrupted_rename(layout, report, rel)
     _check_prelabels(layout, report, set(ids))
     if classes is None and found_names:
         report.add(WARNING, "classes.txt",
@@ -235,6 +239,16 @@ def _check_imagesets(layout: VocLayout, report: CheckReport, rel,
         if not layout.imagesets.is_dir():
             return
         splits = sorted(p.stem for p in layout.imagesets.glob("*.txt"))
+    disjoint = [s for s in ("train", "val", "test") if layout.split_path(s).is_file()]
+    for number, first in enumerate(disjoint):
+        for second in disjoint[number + 1:]:
+            if first in splits or second in splits:
+                shared = layout.overlap(first, second)
+                if shared:
+                    report.add(ERROR, rel(layout.split_path(second)),
+                               f"{len(shared)} id(s) also in {first}.txt (e.g. {shared[0]}); "
+                               "train, val and test must not share images (re-split with "
+                               "gesturekit split --force)")
     for split in splits:
         list_file = rel(layout.split_path(split))
         for image_id in dict.fromkeys(layout.read_split(split)):
@@ -242,6 +256,18 @@ def _check_imagesets(layout: VocLayout, report: CheckReport, rel,
                 report.add(ERROR, list_file, f"{image_id}: no Annotations/{image_id}.xml")
             if not layout.image_path(image_id).is_file():
                 report.add(ERROR, list_file, f"{image_id}: no image in JPEGImages")
+
+
+def _check_interrupted_rename(layout: VocLayout, report: CheckReport, rel) -> None:
+    journals = unfinished_journals(layout.images)
+    for journal in journals:
+        report.add(ERROR, rel(journal.path), "interrupted rename; roll it back with: "
+                   f"gesturekit rename --undo {journal.path}")
+    hidden = [p for folder in (layout.images, layout.annotations)
+              for p in folder.glob(f"{TMP_PREFIX}*")]
+    if hidden and not journals:
+        report.add(ERROR, rel(hidden[0]), f"{len(hidden)} file(s) hidden by an interrupted "
+                   "rename that has no manifest; give them back their names")
 
 
 def _check_prelabels(layout: VocLayout, report: CheckReport, ids: set[str]) -> None:
@@ -273,7 +299,9 @@ def plot_box_sizes(report: CheckReport, path: str | Path) -> Path:
                 title=f"{report.root.name}: box sizes")
     if report.box_sizes:
         scatter.legend(fontsize="small")
-        areas = [(b.width * b.height) ** 0.5 for b in report.box_sizes]
+        # an inverted box (already an error) has a negative area: no real square root
+        areas = [(b.width * b.height) ** 0.5 for b in report.box_sizes
+                 if b.width > 0 and b.height > 0]
         hist.hist(areas, bins=30)
     hist.set(xlabel="sqrt(box area) (px)", ylabel="boxes", title="box scale")
     fig.tight_layout()

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .errors import GestureKitError
+from .text_io import read_text
 
 CLASSES_FILE = "classes.txt"
 
@@ -16,7 +17,7 @@ def read_classes(path: str | Path) -> list[str]:
         path = path / CLASSES_FILE
     if not path.is_file():
         raise GestureKitError("no classes file (one class name per line)", path)
-    names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    names = [line.strip() for line in read_text(path).splitlines()]
     names = [n for n in names if n]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

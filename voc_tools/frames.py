@@ -4,12 +4,16 @@ Frames are named ``naming.frame_name(video, index)`` where ``index`` is the fram
 in the source video. Frames that are not kept are only ``grab()``-ed (demuxed and decoded
 but never converted to BGR); kept frames are ``retrieve()``-d and JPEG-encoded. Frames
 already on disk are skipped without encoding, and the manifest never gets duplicate rows.
+Each row also records the video's fingerprint (size and a hash of its ends), so frames of
+a different video with the same name stem are refused instead of being taken for done.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +21,12 @@ from pathlib import Path
 from .csv_rows import append_csv_rows
 from .errors import GestureKitError
 from .naming import FRAMES_MANIFEST, frame_name
+from .text_io import open_csv
 
 MANIFEST_COLUMNS = ("frame_file", "source_video", "frame_index", "timestamp_s")
+#: Written by this version; manifests without it are still read (and appended to as they are).
+FINGERPRINT_COLUMN = "video_fingerprint"
+_ENDS = 4 * 1024 ** 2
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,7 @@ def read_manifest(path: Path) -> list[dict[str, str]]:
     """Rows of a frames manifest (empty when the file does not exist)."""
     if not path.is_file():
         return []
-    with path.open(newline="", encoding="utf-8") as handle:
+    with open_csv(path) as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None:
             return []
@@ -164,8 +172,57 @@ def expected_frames(info: VideoInfo, selection: FrameSelection) -> int | None:
 
 
 def append_manifest_row(manifest: Path, row: tuple) -> None:
-    """Append one row (the header first when the file is new) and flush it to disk."""
-    append_csv_rows(manifest, MANIFEST_COLUMNS, [row])
+    """Append one row (the header first when the file is new) and flush it to disk; a row
+    has a fingerprint last, dropped for a manifest written without that column."""
+    columns = _manifest_columns(manifest)
+    append_csv_rows(manifest, columns, [row[:len(columns)]])
+
+
+def _manifest_columns(manifest: Path) -> tuple[str, ...]:
+    if not manifest.is_file() or manifest.stat().st_size == 0:
+        return (*MANIFEST_COLUMNS, FINGERPRINT_COLUMN)
+    with open_csv(manifest) as handle:
+        header = next(csv.reader(handle), [])
+    return (*MANIFEST_COLUMNS, FINGERPRINT_COLUMN) if FINGERPRINT_COLUMN in header \
+        else MANIFEST_COLUMNS
+
+
+def video_fingerprint(path: Path) -> str:
+    """``<size>:<hash>`` of a video: its size and a sha256 of its first and last 4 MiB."""
+    size = path.stat().st_size
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        digest.update(handle.read(_ENDS))
+        if size > 2 * _ENDS:
+            handle.seek(size - _ENDS)
+        digest.update(handle.read())
+    return f"{size}:{digest.hexdigest()[:20]}"
+
+
+def _refuse_other_video(info: VideoInfo, fingerprint: str, rows: list[dict[str, str]],
+                        manifest: Path) -> None:
+    """Frames listed under this video's names must come from this very video."""
+    own = re.compile(re.escape(frame_name(info.path, 0)[:-len("000000.jpg")]) + r"\d{6}\.jpg")
+    for row in rows:
+        if not own.fullmatch(row["frame_file"]):
+            continue
+        recorded = row.get(FINGERPRINT_COLUMN) or ""
+        source = Path(row["source_video"])
+        if recorded:
+            same = recorded == fingerprint
+        else:  # a manifest of an older version: only the path can tell
+            same = not source.exists() or os.path.samefile(source, info.path)
+        if not same:
+            raise GestureKitError(f"{manifest} already lists {row['frame_file']} from "
+                                  f"another video ({source}, a different file); extract "
+                                  "into another folder or rename this video", info.path)
+
+
+def check_jpeg_quality(quality: int) -> int:
+    """``quality`` when it is a JPEG quality OpenCV accepts (1-100), else a one-line error."""
+    if not 1 <= quality <= 100:
+        raise GestureKitError(f"--quality must be between 1 and 100 (got {quality})")
+    return quality
 
 
 def _write_jpeg(image, path: Path, quality: int) -> None:
@@ -190,6 +247,7 @@ def extract_frames(videos: Sequence[str | Path], out_dir: str | Path,
     from tqdm import tqdm
 
     selection.validate()
+    check_jpeg_quality(jpeg_quality)
     if not videos:
         raise GestureKitError("no video given")
     infos = [probe_video(v) for v in videos]  # every video must open before any work
@@ -205,7 +263,11 @@ def extract_frames(videos: Sequence[str | Path], out_dir: str | Path,
         raise GestureKitError("output is not a folder", out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest = out_dir / FRAMES_MANIFEST
-    listed = {row["frame_file"] for row in read_manifest(manifest)}
+    rows = read_manifest(manifest)
+    listed = {row["frame_file"] for row in rows}
+    fingerprints = {info.path: video_fingerprint(info.path) for info in infos}
+    for info in infos:  # every video is checked before any frame is written
+        _refuse_other_video(info, fingerprints[info.path], rows, manifest)
     result = FramesResult(manifest=manifest)
 
     for info in infos:
@@ -223,7 +285,8 @@ def extract_frames(videos: Sequence[str | Path], out_dir: str | Path,
                     result.written.append(target)
                 if target.name not in listed:
                     append_manifest_row(manifest, (target.name, str(info.path), index,
-                                                   f"{index / info.fps:.6f}"))
+                                                   f"{index / info.fps:.6f}",
+                                                   fingerprints[info.path]))
                     listed.add(target.name)
                     result.manifest_rows_added += 1
                 bar.update()

@@ -22,6 +22,8 @@ def read_image_bgr(path: str | Path) -> np.ndarray:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     elif image.shape[2] == 4:
         image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
-    if image.dtype != np.uint8:
+    if image.dtype == np.uint16:  # 65535 -> 255: the same scale for every image
+        image = (image // 257).astype(np.uint8)
+    elif image.dtype != np.uint8:
         image = cv2.convertScaleAbs(image, alpha=255.0 / max(1, int(image.max())))
     return image

@@ -7,6 +7,7 @@ from pathlib import Path
 from .classes import CLASSES_FILE
 from .errors import GestureKitError
 from .naming import IMAGE_EXTENSIONS
+from .text_io import read_text
 
 SPLITS = ("train", "val", "trainval", "test")
 
@@ -65,11 +66,24 @@ class VocLayout:
         if not path.is_file():
             raise GestureKitError(f"no '{split}' list; run 'gesturekit split'", path)
         ids = []
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in read_text(path).splitlines():
             parts = line.split()
             if parts:
                 ids.append(parts[0])
         return ids
+
+    def overlap(self, first: str, second: str) -> list[str]:
+        """Ids listed in both ImageSets lists ``first`` and ``second`` (sorted)."""
+        return sorted(set(self.read_split(first)) & set(self.read_split(second)))
+
+    def refuse_overlap(self, train: str, val: str) -> None:
+        """Raise when an id is in both lists: it would inflate the val score."""
+        shared = self.overlap(train, val)
+        if shared:
+            raise GestureKitError(
+                f"{len(shared)} id(s) are listed in both {train}.txt and {val}.txt (e.g. "
+                f"{shared[0]}); validating on training images inflates val mAP. Re-split "
+                "with: gesturekit split ROOT --force", self.imagesets)
 
     def annotated_ids(self) -> list[str]:
         """Ids of all XML files in Annotations, sorted."""

@@ -13,6 +13,7 @@ from .csv_rows import append_csv_rows
 from .errors import GestureKitError
 from .layout import VocLayout
 from .naming import PRELABELS_FILE
+from .text_io import open_csv
 
 PRELABELS_HEADER = ("image_id", "source", "boxes", "sha1")
 
@@ -43,7 +44,7 @@ def read_prelabels(layout: VocLayout) -> list[Prelabel]:
     path = layout.root / PRELABELS_FILE
     if not path.is_file():
         return []
-    with path.open(newline="", encoding="utf-8") as handle:
+    with open_csv(path) as handle:
         rows = list(csv.DictReader(handle))
     try:
         return [Prelabel(r["image_id"], r["source"], int(r["boxes"]), r["sha1"]) for r in rows]

@@ -9,31 +9,31 @@ the folder and, for a VOC root, ``ImageSets/Main/*.txt`` and ``sources.csv``.
 
 ``apply_rename`` never overwrites: every target is checked before anything moves, and
 files move in two phases through temporary names so swaps and cycles are safe. It first
-writes a JSON manifest (in the folder) with every old -> new path, each file's sha256 and
-the original bytes of each edited file; ``undo_rename`` uses it to restore the exact
-previous tree and then deletes it.
+writes a JSON manifest (in the folder) with every old -> temporary -> new path, each file's
+sha256 and the original bytes of each edited file; the manifest is also the journal of the
+rename (:mod:`voc_tools.rename_journal`), so an interrupted rename is rolled back at once
+or, after a kill, by ``undo_rename`` or a re-run. ``undo_rename`` restores the exact
+previous tree and then deletes the manifest.
 """
 from __future__ import annotations
 
 import base64
 import csv
-import hashlib
 import io
-import json
 import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from .annotation import parse_xml
 from .errors import GestureKitError
-from .naming import FRAMES_MANIFEST, SOURCES_FILE, is_image
+from .naming import FRAMES_MANIFEST, SOURCES_FILE, id_problem, is_image
+from .rename_journal import (MANIFEST_PREFIX, TMP_PREFIX, Journal, interrupts_deferred,
+                             interrupts_raise, load_journal, new_journal, sha256,
+                             unfinished_journals)
+from .text_io import decode_utf8
 from .xml_edit import replace_basename, set_header_fields
-
-MANIFEST_PREFIX = "rename-manifest-"
-MANIFEST_VERSION = 1
 
 
 @dataclass
@@ -71,10 +71,6 @@ class RenamePlan:
         return lines
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _rel(path: Path, base: Path) -> str:
     return os.path.relpath(path, base)
 
@@ -103,10 +99,13 @@ def plan_rename(directory: str | Path, prefix: str, start: int = 1,
     directory = Path(directory)
     if not directory.is_dir():
         raise GestureKitError("not a folder", directory)
-    if not prefix or any(sep in prefix for sep in "/\\") or prefix.startswith("."):
+    if (not prefix or any(sep in prefix for sep in "/\\") or prefix.startswith(".")
+            or id_problem(prefix)):
         raise GestureKitError(f"bad --prefix {prefix!r} (must be a plain file-name start)")
     if start < 0 or digits < 1:
         raise GestureKitError("--start must be >= 0 and --digits >= 1")
+    _refuse_unfinished(directory)
+    _refuse_strays(directory)
     images = sorted((p for p in directory.iterdir()
                      if p.is_file() and is_image(p) and not p.name.startswith(".")),
                     key=lambda p: natural_key(p.name))
@@ -148,6 +147,14 @@ def plan_rename(directory: str | Path, prefix: str, start: int = 1,
     return plan
 
 
+def _refuse_strays(directory: Path) -> None:
+    """Temporary files of an interrupted rename whose manifest is gone would be lost."""
+    for folder in dict.fromkeys((directory, annotation_folder(directory))):
+        for stray in sorted(folder.glob(f"{TMP_PREFIX}*")):
+            raise GestureKitError("left by an interrupted rename that has no manifest; give "
+                                  "it back its name (or delete it) first", stray)
+
+
 def _xml_edit(xml: Path, new_xml: Path, new_image_name: str) -> Edit:
     root = parse_xml(xml)
     values = {"filename": new_image_name}
@@ -185,14 +192,14 @@ def _list_edits(directory: Path, id_map: dict[str, str],
             continue
         original = path.read_bytes()
         new = (_edit_csv_column(original, column, mapping, path) if kind == "csv"
-               else _edit_id_list(original, mapping))
+               else _edit_id_list(original, mapping, path))
         if new != original:
             edits.append(Edit(path, path, original, new))
     return edits
 
 
 def _edit_csv_column(data: bytes, column: str, mapping: dict[str, str], path: Path) -> bytes:
-    text = data.decode("utf-8")
+    text = decode_utf8(data, path)
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows or column not in rows[0]:
         raise GestureKitError(f"has no '{column}' column", path)
@@ -205,8 +212,8 @@ def _edit_csv_column(data: bytes, column: str, mapping: dict[str, str], path: Pa
     return out.getvalue().encode("utf-8")
 
 
-def _edit_id_list(data: bytes, mapping: dict[str, str]) -> bytes:
-    lines = data.decode("utf-8").splitlines(keepends=True)
+def _edit_id_list(data: bytes, mapping: dict[str, str], path: Path) -> bytes:
+    lines = decode_utf8(data, path).splitlines(keepends=True)
     out = []
     for line in lines:
         match = re.match(r"(\s*)(\S+)(.*)", line, re.S)
@@ -226,95 +233,89 @@ def _manifest_path(directory: Path) -> Path:
     return path
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.gk-tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _two_phase_move(pairs: list[tuple[Path, Path]]) -> None:
-    token = secrets.token_hex(4)
-    staged = []
-    for i, (src, dst) in enumerate(pairs):
-        tmp = src.with_name(f".gk-rename-{token}-{i}{src.suffix}")
-        os.rename(src, tmp)
-        staged.append((tmp, dst))
-    for tmp, dst in staged:
-        if dst.exists():  # appeared meanwhile: leave the staged file, say where it is
-            raise GestureKitError(f"appeared during the rename; {tmp.name} kept beside it",
-                                  dst)
-        os.rename(tmp, dst)
-
-
 def apply_rename(plan: RenamePlan) -> Path:
-    """Carry out ``plan``; return the path of the JSON manifest that can undo it."""
+    """Carry out ``plan``; return the path of the JSON manifest that can undo it.
+
+    The manifest is written before the first move (see :mod:`voc_tools.rename_journal`).
+    Ctrl-C, SIGTERM or an error part-way rolls every move back before the error is raised.
+    """
     if not plan.moves:
         raise GestureKitError("nothing to rename (names already match)", plan.directory)
+    _refuse_unfinished(plan.directory)
     _check_collisions(plan)
     base = plan.directory
-    manifest = _manifest_path(base)
-    record = {
-        "version": MANIFEST_VERSION,
-        "created": datetime.now().isoformat(timespec="seconds"),
-        "moves": [{"old": _rel(m.old, base), "new": _rel(m.new, base), "sha256": m.sha256}
-                  for m in plan.moves],
-        "edits": [{"original_path": _rel(e.original_path, base), "path": _rel(e.path, base),
-                   "original_sha256": sha256(e.original), "new_sha256": sha256(e.new),
-                   "original_base64": base64.b64encode(e.original).decode("ascii")}
-                  for e in plan.edits],
-    }
-    manifest.write_text(json.dumps(record, indent=1), encoding="utf-8")
-    _two_phase_move([(m.old, m.new) for m in plan.moves])
-    for edit in plan.edits:
-        _write_bytes(edit.path, edit.new)
-    return manifest
+    moves = [{"old": _rel(m.old, base), "new": _rel(m.new, base), "sha256": m.sha256}
+             for m in plan.moves]
+    edits = [{"original_path": _rel(e.original_path, base), "path": _rel(e.path, base),
+              "original_sha256": sha256(e.original), "new_sha256": sha256(e.new),
+              "original_base64": base64.b64encode(e.original).decode("ascii")}
+             for e in plan.edits]
+    journal = new_journal(_manifest_path(base), moves, edits,
+                          datetime.now().isoformat(timespec="seconds"))
+    try:
+        with interrupts_raise():
+            journal.save("staging")
+            journal.forward([e.new for e in plan.edits])
+    except BaseException as err:
+        _roll_back_after(journal, err)
+    return journal.path
+
+
+def _roll_back_after(journal: Journal, err: BaseException) -> None:
+    """Undo a rename stopped by ``err``, then raise one line saying what happened."""
+    try:
+        with interrupts_deferred():
+            journal.rollback()
+    except (OSError, GestureKitError) as second:
+        raise GestureKitError(f"rename stopped ({_reason(err)}) and could not be rolled back "
+                              f"({_reason(second)}); finish it with: gesturekit rename --undo "
+                              f"{journal.path}") from None
+    where = err.filename if isinstance(err, OSError) else None  # a GestureKitError names it
+    raise GestureKitError(f"rename stopped ({_reason(err)}); every file was put back, "
+                          "nothing changed", where or journal.base) from None
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(err, GestureKitError):
+        return str(err)
+    if isinstance(err, OSError):
+        return err.strerror or str(err)
+    return f"{type(err).__name__}: {err}"
+
+
+def _refuse_unfinished(directory: Path) -> None:
+    for journal in unfinished_journals(directory):
+        raise GestureKitError(f"an interrupted rename is recorded here; roll it back first "
+                              f"with: gesturekit rename --undo {journal.path}", journal.path)
+
+
+def recover_interrupted(directory: str | Path) -> list[Path]:
+    """Roll back every interrupted rename recorded in ``directory``; return their manifests."""
+    done = []
+    for journal in unfinished_journals(Path(directory)):
+        journal.verify()
+        with interrupts_deferred():
+            journal.rollback()
+        done.append(journal.path)
+    return done
 
 
 def load_manifest(path: str | Path) -> dict:
     """Read and sanity-check a rename manifest."""
-    path = Path(path)
-    try:
-        record = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as err:
-        raise GestureKitError(f"cannot read ({err.strerror})", path) from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise GestureKitError("not a rename manifest (invalid JSON)", path) from None
-    if not isinstance(record, dict) or record.get("version") != MANIFEST_VERSION \
-            or not {"moves", "edits"} <= set(record):
-        raise GestureKitError("not a rename manifest of this GestureKit version", path)
-    return record
+    return load_journal(path).record
 
 
 def undo_rename(manifest: str | Path) -> list[str]:
     """Restore the tree recorded in ``manifest`` byte for byte; delete the manifest.
 
-    Refuses (changing nothing) when a renamed file is missing, was modified since the
-    rename, or when an original name has been taken by another file.
+    Works on a finished rename and on one that was interrupted at any point. Refuses
+    (changing nothing) when a renamed file is missing, was modified since the rename, or
+    when an original name has been taken by another file.
     """
-    manifest = Path(manifest)
-    record = load_manifest(manifest)
-    base = manifest.parent
-    edits = {base / e["path"]: e for e in record["edits"]}
-    for entry in record["edits"]:
-        path = base / entry["path"]
-        if not path.is_file():
-            raise GestureKitError("renamed file is missing; cannot undo", path)
-        if sha256(path.read_bytes()) != entry["new_sha256"]:
-            raise GestureKitError("changed since the rename; cannot undo without losing "
-                                  "that change", path)
-    moved = {base / m["new"] for m in record["moves"]}
-    for entry in record["moves"]:
-        new, old = base / entry["new"], base / entry["old"]
-        if not new.is_file():
-            raise GestureKitError("renamed file is missing; cannot undo", new)
-        if new not in edits and sha256(new.read_bytes()) != entry["sha256"]:
-            raise GestureKitError("changed since the rename; cannot undo without losing "
-                                  "that change", new)
-        if old.exists() and old not in moved:
-            raise GestureKitError("original name is taken by another file; cannot undo", old)
-    _two_phase_move([(base / m["new"], base / m["old"]) for m in record["moves"]])
-    for entry in record["edits"]:
-        original = base64.b64decode(entry["original_base64"])
-        _write_bytes(base / entry["original_path"], original)
-    manifest.unlink()
-    return [f"{m['new']} -> {m['old']}" for m in record["moves"]]
+    journal = load_journal(manifest)
+    journal.verify()
+    with interrupts_deferred():
+        journal.rollback()
+    return [f"{m['new']} -> {m['old']}" for m in journal.record["moves"]]

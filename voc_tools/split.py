@@ -20,6 +20,7 @@ from pathlib import Path
 from .annotation import read_annotation
 from .errors import GestureKitError
 from .layout import VocLayout
+from .naming import id_problem
 from .voc_init import read_sources
 
 SUBSETS = ("train", "val", "test")
@@ -68,26 +69,41 @@ class SplitResult:
         return "\n".join(lines)
 
 
+def _group_pattern(group_by: str) -> re.Pattern[str]:
+    try:
+        pattern = re.compile(group_by)
+    except re.error as err:
+        raise GestureKitError(f"--group-by is not a valid regular expression: {err}") from None
+    if not pattern.groups:
+        raise GestureKitError(f"--group-by {group_by!r} has no capture group; put the part "
+                              "of the id that names the video in parentheses, e.g. "
+                              r"'^(.*)_\d+$'")
+    return pattern
+
+
 def image_groups(root: Path, ids: list[str], group_by: str | None = None) -> dict[str, str]:
-    """``image_id -> group``: source video, else regex capture, else the id itself."""
+    """``image_id -> group``: source video, else the regex's first capture group, else the
+    id itself (no ``group_by``). Every id without a source must match ``group_by``."""
     sources = read_sources(root)
-    pattern = None
-    if group_by:
-        try:
-            pattern = re.compile(group_by)
-        except re.error as err:
-            raise GestureKitError(f"--group-by is not a valid regular expression: {err}")
-    groups = {}
+    pattern = _group_pattern(group_by) if group_by else None
+    groups, unmatched = {}, []
     for image_id in ids:
         if image_id in sources:
             groups[image_id] = "source:" + sources[image_id]
-            continue
-        match = pattern.search(image_id) if pattern else None
-        if match:
-            key = match.group(1) if pattern.groups else match.group(0)
-            groups[image_id] = "regex:" + (key or "")
-        else:
+        elif pattern is None:
             groups[image_id] = "image:" + image_id
+        else:
+            match = pattern.search(image_id)
+            if match is None:
+                unmatched.append(image_id)
+            else:
+                groups[image_id] = "regex:" + (match.group(1) or "")
+    if unmatched:
+        asked = len(unmatched) + sum(1 for g in groups.values() if g.startswith("regex:"))
+        raise GestureKitError(
+            f"--group-by {group_by!r} matched {asked - len(unmatched)} of the {asked} image "
+            f"ids without a source (e.g. {unmatched[0]} does not match); unmatched frames "
+            "could land on both sides of the split", root)
     return groups
 
 
@@ -110,6 +126,10 @@ def split_dataset(root: str | Path, val: float, test: float = 0.0, seed: int = 0
     ids = layout.annotated_ids()
     if not ids:
         raise GestureKitError("no annotations to split (Annotations/ has no XML)", layout.root)
+    for image_id in ids:
+        problem = id_problem(image_id)
+        if problem:
+            raise GestureKitError(problem, layout.annotation_path(image_id))
     boxes = {i: Counter(b.name for b in read_annotation(layout.annotation_path(i)).boxes)
              for i in ids}
     groups = image_groups(layout.root, ids, group_by)

@@ -15,7 +15,8 @@ from .csv_rows import append_csv_rows
 from .errors import GestureKitError
 from .frames import read_manifest
 from .layout import VocLayout
-from .naming import FRAMES_MANIFEST, IMAGE_EXTENSIONS, SOURCES_FILE, is_image
+from .naming import FRAMES_MANIFEST, IMAGE_EXTENSIONS, SOURCES_FILE, id_problem, is_image
+from .text_io import open_csv, read_text
 from .xml_edit import set_header_fields
 
 SOURCES_COLUMNS = ("image_id", "source")
@@ -32,7 +33,7 @@ class InitResult:
 def existing_classes(layout: VocLayout) -> list[str]:
     """Names in ``classes.txt``; empty when the file is absent or has no names yet."""
     path = layout.classes_file
-    if not path.is_file() or not path.read_text(encoding="utf-8").strip():
+    if not path.is_file() or not read_text(path).strip():
         return []
     return read_classes(path)
 
@@ -128,7 +129,7 @@ def _same_content(a: Path, b: Path) -> bool:
 def _read_sources(path: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
-    with path.open(newline="", encoding="utf-8") as handle:
+    with open_csv(path) as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or not set(SOURCES_COLUMNS) <= set(reader.fieldnames):
             raise GestureKitError(f"expected columns {','.join(SOURCES_COLUMNS)}", path)
@@ -144,6 +145,9 @@ def _plan(layout: VocLayout, images: list[Path], annotations: Path | None,
           sources: dict[str, str]) -> tuple[list[_Item], list[str]]:
     names: dict[str, Path] = {}
     for image in images:
+        problem = id_problem(image.stem)
+        if problem:
+            raise GestureKitError(f"{problem}; nothing was added", image)
         if image.stem in names and names[image.stem] != image:
             raise GestureKitError(f"two images share the id '{image.stem}' "
                                   f"({names[image.stem]} and {image})", image)

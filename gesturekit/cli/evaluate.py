@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from detector.evaluate import evaluate_model, report_paths
 
+    json_path, png_path = report_paths(args.model, args.split, args.out)
+    earlier = [p for p in (json_path, png_path) if p.exists()]
     result = evaluate_model(args.model, args.root, split=args.split, out_dir=args.out,
                             iou_threshold=args.iou, score_threshold=args.score_threshold,
                             max_detections=args.max_detections)
@@ -32,7 +34,6 @@ def run(args: argparse.Namespace) -> int:
     for c in result.classes:
         print(f"{c.name:<{width}}  {c.num_annotations:>11d}  {c.ap:>13.4f}  {c.ap_11pt:>8.4f}")
     print(f"mAP@{args.iou:g} = {result.map:.4f}  (11-point: {result.map_11pt:.4f})")
-    json_path, png_path = report_paths(args.model, args.split, args.out)
-    print(f"wrote {json_path}")
-    print(f"wrote {png_path}")
+    for path in (json_path, png_path):
+        print(f"{'replaced the earlier' if path in earlier else 'wrote'} {path}")
     return 0

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from voc_tools.errors import GestureKitError
-    from voc_tools.rename import apply_rename, plan_rename, undo_rename
+    from voc_tools.rename import apply_rename, plan_rename, recover_interrupted, undo_rename
 
     if args.undo:
         if args.directory or args.prefix:
@@ -29,6 +29,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.directory or not args.prefix:
         raise GestureKitError("give DIR and --prefix (or --undo MANIFEST)")
+    if not args.dry_run:
+        for manifest in recover_interrupted(args.directory):
+            print(f"rolled back an interrupted rename first ({manifest})")
     plan = plan_rename(args.directory, args.prefix, args.start, args.digits)
     if args.dry_run or not plan.moves:
         for line in plan.describe():

@@ -54,6 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --pseudo: draw a pseudo-labelled frame W times as often as "
                              "a hand-labelled one (whole ratios: 0.25 lists the hand-labelled "
                              "frames 4 times; default 1)")
+    parser.add_argument("--force", action="store_true",
+                        help="write the run into a non-empty --out that is not a run "
+                             "(files of the same name are replaced)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last snapshot, with the "
                              "run's saved settings (only --epochs may change)")
@@ -68,16 +71,17 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and not args.pseudo:
             raise GestureKitError(f"{flag} needs --pseudo PSEUDO_ROOT")
     config = resume_config(args.out, args.epochs) if args.resume else TrainConfig(
-        root=args.root, out=args.out, backbone=args.backbone, epochs=args.epochs or 50,
+        root=args.root, out=args.out, backbone=args.backbone,
+        epochs=50 if args.epochs is None else args.epochs,
         steps=args.steps, batch_size=args.batch_size, image_min_side=args.image_min_side,
         image_max_side=args.image_max_side, weights=args.weights,
-        learning_rate=args.lr or default_learning_rate(args.weights),
+        learning_rate=default_learning_rate(args.weights) if args.lr is None else args.lr,
         lr_schedule=args.lr_schedule, head_width=args.head_width,
         freeze_backbone=args.freeze_backbone,
         random_transform=args.random_transform, keep_best=args.keep_best,
         eval_every=args.eval_every, train_split=args.train_split,
         val_split=args.val_split, seed=args.seed, pseudo_root=args.pseudo,
         pseudo_min_score=args.pseudo_min_score, pseudo_weight=args.pseudo_weight)
-    run_dir = train(config, resume=args.resume)
+    run_dir = train(config, resume=args.resume, force=args.force)
     print(f"run folder: {run_dir}  (pick the best snapshot: gesturekit best {run_dir})")
     return 0

@@ -72,6 +72,11 @@ def _add_import_arguments(actions) -> None:  # type: ignore[no-untyped-def]
                       metavar="N", help="sources.csv groups names ending in a frame number "
                                         "by blocks of N consecutive numbers (default "
                                         f"{DEFAULT_FRAME_BLOCK}; see README)")
+    for archive_format in (cvat, roboflow, yolo):
+        archive_format.add_argument(
+            "--max-unpacked-mb", type=_positive_int, metavar="MB",
+            help="a .zip SRC may unpack to at most MB megabytes (default 2048); only the "
+                 "images, XML, txt, yaml, csv and json files in it are unpacked")
 
 
 def _add_export_arguments(actions) -> None:  # type: ignore[no-untyped-def]
@@ -137,6 +142,14 @@ def _print_problems(report) -> None:  # type: ignore[no-untyped-def]
 
 
 def _run_import(args: argparse.Namespace) -> int:
+    from voc_tools.interop.importing import DEFAULT_MAX_UNPACKED, unpack_limit
+
+    cap_mb = getattr(args, "max_unpacked_mb", None)
+    with unpack_limit(cap_mb * 1024 ** 2 if cap_mb else DEFAULT_MAX_UNPACKED):
+        return _import(args)
+
+
+def _import(args: argparse.Namespace) -> int:
     from voc_tools import interop
 
     if args.import_format == "csv":

@@ -23,6 +23,7 @@ from pathlib import Path
 from ..annotation import Annotation, read_annotation
 from ..errors import GestureKitError
 from ..naming import IMAGE_EXTENSIONS
+from ..text_io import read_text
 from .importing import ImportItem, VocWriter, kit_split, open_source
 from .report import InteropReport, message_of
 
@@ -33,7 +34,7 @@ def read_labelmap(path: str | Path) -> list[str]:
     """Label names of a Datumaro/CVAT ``labelmap.txt``, background left out."""
     path = Path(path)
     entries: list[tuple[str, str]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in read_text(path).splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -55,7 +56,7 @@ def read_subsets(main: Path, labels: list[str]) -> dict[str, str]:
     for path in sorted(main.glob("*.txt")):
         if any(path.stem.startswith(f"{label}_") for label in labels + ["background"]):
             continue
-        rows = [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
+        rows = [line.split() for line in read_text(path).splitlines()]
         rows = [r for r in rows if r]
         if any(len(r) != 1 for r in rows):
             continue  # "<id> 1/-1" lines: a per-class list
@@ -88,7 +89,7 @@ def import_cvat(src: str | Path, root: str | Path, images: str | Path | None = N
     if images is not None and not images.is_dir():
         raise GestureKitError("--images is not a folder", images)
     report = InteropReport()
-    with open_source(src) as folder:
+    with open_source(src, refuse_links=True) as folder:
         annotations = folder / "Annotations"
         if not annotations.is_dir():
             raise GestureKitError("not a CVAT Pascal VOC export (no Annotations folder)", src)

@@ -16,16 +16,18 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..annotation import Annotation, Box, write_annotation
 from ..check import inspect_image
 from ..errors import GestureKitError
 from ..layout import VocLayout
 from ..csv_rows import append_csv_rows
-from ..naming import SOURCES_FILE
+from ..naming import IMAGE_EXTENSIONS, SOURCES_FILE
 from ..voc_init import SOURCES_COLUMNS, existing_classes, init_voc, read_sources
 from .boxes import clean_boxes
 from .report import InteropReport, message_of
@@ -53,12 +55,40 @@ def kit_split(name: str) -> str | None:
     return SPLIT_NAMES.get(name.lower())
 
 
+#: What an import reads from an archive; other members are never unpacked.
+IMPORTED_SUFFIXES = IMAGE_EXTENSIONS + (".xml", ".txt", ".yaml", ".yml", ".csv", ".json")
+#: Bytes one archive may unpack to unless raised (``--max-unpacked-mb``).
+DEFAULT_MAX_UNPACKED = 2 * 1024 ** 3
+#: A member larger than 1 MiB that expands more than this is refused as a zip bomb.
+MAX_RATIO = 200
+_MIB = 1024 ** 2
+_max_unpacked: ContextVar[int] = ContextVar("max_unpacked", default=DEFAULT_MAX_UNPACKED)
+
+
 @contextlib.contextmanager
-def open_source(src: str | Path) -> Iterator[Path]:
+def unpack_limit(max_bytes: int) -> Iterator[None]:
+    """Let the archives opened inside the block unpack to at most ``max_bytes``."""
+    token = _max_unpacked.set(max_bytes)
+    try:
+        yield
+    finally:
+        _max_unpacked.reset(token)
+
+
+@contextlib.contextmanager
+def open_source(src: str | Path, max_unpacked: int | None = None,
+                refuse_links: bool = False) -> Iterator[Path]:
     """The export folder ``src``, or a ``.zip`` of it unpacked to a temporary folder
-    (a single top-level folder inside the zip is stepped into)."""
+    (a single top-level folder inside the zip is stepped into).
+
+    With ``refuse_links`` a folder may not hold symbolic links that lead out of it (for
+    importers that do not check each file themselves). From a zip only the files an
+    import reads (:data:`IMPORTED_SUFFIXES`) are unpacked, at most ``max_unpacked`` bytes
+    in all (default: :func:`unpack_limit`'s, else :data:`DEFAULT_MAX_UNPACKED`)."""
     src = Path(src)
     if src.is_dir():
+        if refuse_links:
+            refuse_outside_links(src)
         yield src
         return
     if not src.is_file():
@@ -66,10 +96,62 @@ def open_source(src: str | Path) -> Iterator[Path]:
     if not zipfile.is_zipfile(src):
         raise GestureKitError("expected an export folder or a .zip of one", src)
     with tempfile.TemporaryDirectory(prefix="gesturekit-import-") as tmp:
-        with zipfile.ZipFile(src) as archive:
-            archive.extractall(tmp)  # member names with .. or a drive are sanitised
-        entries = [p for p in Path(tmp).iterdir() if not p.name.startswith("__MACOSX")]
+        _unpack(src, Path(tmp), max_unpacked or _max_unpacked.get())
+        entries = list(Path(tmp).iterdir())
         yield entries[0] if len(entries) == 1 and entries[0].is_dir() else Path(tmp)
+
+
+def refuse_outside_links(folder: Path) -> None:
+    """Raise for a symbolic link under ``folder`` that points outside it (or nowhere)."""
+    top = folder.resolve()
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(parent) / name
+            if path.is_symlink():
+                target = path.resolve()
+                if target != top and top not in target.parents:
+                    raise GestureKitError(f"is a symbolic link to {target}, outside the "
+                                          "export; not followed", path)
+
+
+def _member_path(dest: Path, name: str, src: Path) -> Path | None:
+    """Where member ``name`` goes under ``dest``; None for files no import reads."""
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+        raise GestureKitError(f"member {name!r} would be written outside the export; "
+                              "refused", src)
+    if (not parts or Path(parts[-1]).suffix.lower() not in IMPORTED_SUFFIXES
+            or any(p.startswith("__MACOSX") for p in parts) or parts[-1].startswith("._")):
+        return None
+    return dest.joinpath(*parts)
+
+
+def _unpack(src: Path, dest: Path, limit: int) -> None:
+    """Unpack the members an import reads, within ``limit`` bytes and :data:`MAX_RATIO`."""
+    try:
+        with zipfile.ZipFile(src) as archive:
+            wanted = [(m, _member_path(dest, m.filename, src)) for m in archive.infolist()
+                      if not m.is_dir()]
+            wanted = [(m, path) for m, path in wanted if path is not None]
+            declared = sum(m.file_size for m, _ in wanted)
+            if declared > limit:
+                raise GestureKitError(f"would unpack to {declared / _MIB:.0f} MB, more than "
+                                      f"the {limit / _MIB:.0f} MB allowed; raise the cap with "
+                                      "--max-unpacked-mb", src)
+            for member, path in wanted:
+                ratio = member.file_size / max(member.compress_size, 1)
+                if member.file_size > _MIB and ratio > MAX_RATIO:
+                    raise GestureKitError(f"member {member.filename} expands {ratio:.0f} times "
+                                          f"(more than {MAX_RATIO}); refused as a zip bomb", src)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as reader, path.open("wb") as writer:
+                    shutil.copyfileobj(reader, writer, _MIB)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
+            RuntimeError) as err:
+        raise GestureKitError(f"corrupt or unsupported archive ({err})", src) from None
+    except OSError as err:
+        raise GestureKitError(f"cannot unpack into {dest} ({err.strerror or err})",
+                              src) from None
 
 
 def _same_file(a: Path, b: Path) -> bool:

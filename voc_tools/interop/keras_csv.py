@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..annotation import VOC_PIXEL_OFFSET, Box
 from ..errors import GestureKitError
+from ..text_io import open_csv
 from .boxes import export_corners
 from .exporting import export_items, write_output
 from .importing import ImportItem, VocWriter
@@ -79,7 +80,7 @@ def read_classes_csv(path: str | Path) -> list[str]:
     if not path.is_file():
         raise GestureKitError("classes CSV not found", path)
     by_id: dict[int, str] = {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with open_csv(path) as handle:
         for line, row in enumerate(csv.reader(handle), 1):
             if not any(cell.strip() for cell in row):
                 continue
@@ -103,7 +104,7 @@ def read_classes_csv(path: str | Path) -> list[str]:
 def _parse_rows(path: Path, report: InteropReport) -> dict[str, ImportItem]:
     items: dict[str, ImportItem] = {}
     broken: set[str] = set()
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with open_csv(path) as handle:
         for line, row in enumerate(csv.reader(handle), 1):
             if not any(cell.strip() for cell in row):
                 continue

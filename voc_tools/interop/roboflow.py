@@ -60,7 +60,7 @@ def import_roboflow(src: str | Path, root: str | Path, progress: bool = True) ->
     from tqdm import tqdm
 
     report = InteropReport()
-    with open_source(src) as folder:
+    with open_source(src, refuse_links=True) as folder:
         subsets = _subset_folders(folder)
         if not subsets:
             raise GestureKitError("not a Roboflow Pascal VOC export (no train/, valid/ or "
