@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import shared_path
 from hostile import run_verb, tree_digest
-from sample_voc import build_sample_voc
-from test_interop import EMPTY_IDS, boxes_of, lists_of
+from test_interop import EMPTY_IDS, boxes_of, lists_of, sample_root  # noqa: F401 (fixture)
 
-from voc_tools.annotation import Annotation, write_annotation
 from voc_tools.check import check_dataset
 from voc_tools.errors import GestureKitError
 from voc_tools.grouping import capture_group
@@ -21,21 +19,6 @@ from voc_tools.interop import export_yolo, import_yolo, parse_class_map
 from voc_tools.layout import VocLayout
 from voc_tools.split import image_groups, split_dataset
 from voc_tools.voc_init import read_sources
-
-
-@pytest.fixture(scope="module")
-def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The synthetic sample (grab/drop, train/val lists) plus images without objects."""
-    root = build_sample_voc(tmp_path_factory.mktemp("sample"), videos=3, frames=4)
-    layout = VocLayout(root)
-    frames = sorted(layout.images.glob("*.jpg"))
-    for image_id, frame in zip(EMPTY_IDS, frames):
-        shutil.copy(frame, layout.images / f"{image_id}.jpg")
-        write_annotation(Annotation(f"{image_id}.jpg", 320, 240), layout.annotation_path(image_id))
-    for split in ("train", "trainval"):
-        with layout.split_path(split).open("a") as handle:
-            handle.writelines(f"{i}\n" for i in EMPTY_IDS)
-    return root
 
 
 def write_yolo(out: Path, labels: dict[str, str], names: str = "names: [grab, drop]\n",
