@@ -263,6 +263,7 @@ def yolo_arm(root: Path, split: str, out: Path, budget: float, log: Path) -> dic
 # --- report --------------------------------------------------------------------------------
 
 def machine() -> dict:
+    import detector.compat  # noqa: F401  (tf-keras before TensorFlow, as the kit runs)
     import tensorflow as tf
 
     return {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
