@@ -251,13 +251,19 @@ def yolo_arm(root: Path, split: str, out: Path, budget: float, log: Path) -> dic
     cost = run_child([str(REPO / "bench" / "yolo_arm.py"), "--data", str(export / "data.yaml"),
                       "--out", str(out / "run"), "--cpu-seconds", str(budget), "--imgsz", "384",
                       "--batch", "8", "--predict-split", folder], log, python=str(python))
-    arm = json.loads((out / "run" / "yolo_arm.json").read_text())
     result = score_predictions(out / "run" / "predictions.json", root, split)
-    return {**result, **cost, "ms_per_image": arm.get("ms_per_image"),
+    return {**result, **cost, **yolo_fields(out)}
+
+
+def yolo_fields(out: Path) -> dict:
+    """Speed, budget and per-epoch curve of a YOLOv8n run, from its yolo_arm.json."""
+    arm = json.loads((out / "run" / "yolo_arm.json").read_text())
+    return {"ms_per_image": (arm.get("predict") or {}).get("ms_per_image"),
             "train_cpu_s": arm.get("cpu_seconds"), "epochs": arm.get("epochs_done"),
-            "curve": [{"epoch": r.get("epoch"), "map50": r.get("map50")}
+            "images_per_cpu_s": arm.get("train_images_per_cpu_s"),
+            "curve": [{"epoch": r["epoch"], "map50": r.get("mAP50")}
                       for r in arm.get("epochs", [])],
-            "versions": {k: arm.get(k) for k in ("ultralytics", "torch")}}
+            "versions": arm.get("versions")}
 
 
 # --- report --------------------------------------------------------------------------------
@@ -287,22 +293,24 @@ def write_report(results: dict, meta: dict) -> None:
              f"{meta['budget_cpu_s']:.0f} CPU-seconds ({meta['budget_cpu_s'] / 60:.0f} "
              "CPU-minutes, user+sys, evaluation during training included). "
              "Written by `bench/bench_quality.py`.", "",
-             "| set | split | arm | mAP@0.5 | mAP@0.5:0.95 | CPU s | ms/image | per-class AP@0.5 |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| set | split | arm | mAP@0.5 | mAP@0.5:0.95 | CPU s | train img/CPU-s | "
+             "ms/image | per-class AP@0.5 |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for key, arms in results.items():
         name, variant = key.split("/")
-        for arm, r in arms.items():
+        for arm, r in sorted(arms.items(), key=lambda item: list(ARM_TITLES).index(item[0])):
             if "error" in r:
                 lines.append(f"| {name} | {variant} | {ARM_TITLES[arm]} | failed: {r['error']} "
-                             "| | | | |")
+                             "| | | | | |")
                 continue
             per_class = ", ".join(f"{c} {v:.2f}" for c, v in r["per_class_ap50"].items())
             lines.append(f"| {name} | {variant} ({r['images']} images) | {ARM_TITLES[arm]} | "
                          f"{r['map50']:.3f} | {r['map50_95']:.3f} | {r.get('cpu_s', '')} | "
-                         f"{r.get('ms_per_image', '')} | {per_class} |")
+                         f"{r.get('images_per_cpu_s', '')} | {r.get('ms_per_image', '')} | "
+                         f"{per_class} |")
         for model, value in RECORD.get((name, variant), {}).items():
             lines.append(f"| {name} | {variant} | public record: {model}, COCO-pretrained, "
-                         f"GPU | {value:.3f} | | | | |")
+                         f"GPU | {value:.3f} | | | | | |")
     curves = [(k, a, r["curve"]) for k, arms in results.items() for a, r in arms.items()
               if r.get("curve")]
     if curves:
@@ -333,6 +341,10 @@ def main() -> int:
     store = args.work / "results.json"
     results = json.loads(store.read_text()) if store.is_file() else {}
     meta = {**machine(), "budget_cpu_s": args.budget}
+    for key, arms in results.items():  # speed and curve of YOLO runs made before a fix
+        if "map50" in arms.get("yolov8n", {}):
+            name, variant = key.split("/")
+            arms["yolov8n"].update(yolo_fields(args.work / name / f"{variant}-yolov8n"))
     for arm in args.arms:
         for name in args.sets:
             for variant in args.variants:
