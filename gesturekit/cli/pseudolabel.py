@@ -30,6 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="move each box to your labelling convention, learned per class "
                              "from the landmark file of your hand labels (gesturekit "
                              "keypoints; the one the pose model was trained on)")
+    parser.add_argument("--no-box-calibration", action="store_true",
+                        help="keep MediaPipe's hand boxes as found instead of moving them by "
+                             "the box convention the pose model learned (--fit-boxes always "
+                             "replaces that calibration)")
     add_hand_options(parser)
 
 
@@ -46,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"box fit from {args.fit_boxes}: {box_fit.describe()}")
     fitted = f", boxes fitted to {Path(args.fit_boxes).name}" if box_fit else ""
     source = f"pseudo: pose {Path(args.pose).name} (score >= {args.min_score:g}{fitted})"
+    calibrate = box_fit is None and not args.no_box_calibration  # one box correction only
     with PoseDetector(args.pose, margin=args.margin, min_confidence=args.min_confidence,
-                      max_hands=args.max_hands) as detector:
+                      max_hands=args.max_hands, box_calibration=calibrate) as detector:
         report = pseudolabel(args.inputs, args.out, detector, source, every=args.every,
                              min_score=args.min_score, classes_from=args.classes_from,
                              box_fit=box_fit)
