@@ -292,7 +292,9 @@ def write_report(results: dict, meta: dict) -> None:
              f"TensorFlow {meta['tensorflow']}. CPU budget per trained arm: "
              f"{meta['budget_cpu_s']:.0f} CPU-seconds ({meta['budget_cpu_s'] / 60:.0f} "
              "CPU-minutes, user+sys, evaluation during training included). "
-             "Written by `bench/bench_quality.py`.", "",
+             "Written by `bench/bench_quality.py`. train img/CPU-s: RetinaNet, images trained "
+             "over the whole run's CPU (start-up, first-epoch decoding and per-epoch "
+             "evaluation included); YOLOv8n, over its training loop only.", "",
              "| set | split | arm | mAP@0.5 | mAP@0.5:0.95 | CPU s | train img/CPU-s | "
              "ms/image | per-class AP@0.5 |",
              "|---|---|---|---|---|---|---|---|---|"]
