@@ -112,6 +112,8 @@ def eval_split(variant: str) -> str:
 def part_root(root: Path, out: Path) -> tuple[Path, Path]:
     """(c): a copy of ``root`` whose train list is every 10th train id, and a folder with
     the other train images (the 'unlabelled' frames)."""
+    from voc_tools.layout import VocLayout
+
     if (out / "ImageSets" / "Main" / "train.txt").is_file():
         return out, out.parent / "unlabelled"
     shutil.copytree(root, out)
@@ -123,8 +125,9 @@ def part_root(root: Path, out: Path) -> tuple[Path, Path]:
     (main / "trainval.txt").write_text("".join(f"{i}\n" for i in part + val))
     unlabelled = out.parent / "unlabelled"
     unlabelled.mkdir(exist_ok=True)
+    layout = VocLayout(root)
     for image_id in sorted(set(train) - set(part)):
-        image = next((root / "JPEGImages").glob(f"{image_id}.*"))
+        image = layout.image_path(image_id)
         shutil.copy2(image, unlabelled / image.name)
     return out, unlabelled
 
@@ -171,14 +174,14 @@ def score_predictions(predictions: Path, root: Path, split: str) -> dict:
     layout = VocLayout(root)
     classes = read_classes(layout.classes_file)
     data = json.loads(predictions.read_text())
-    by_name = {name: index for index, name in enumerate(data["classes"])}
+    kit_id = {name: index for index, name in enumerate(classes)}
     ids = layout.read_split(split)
     annotations = [ground_truth_by_class(layout, i, classes) for i in ids]
     detections = []
     for image_id in ids:
         rows = np.asarray(data["images"].get(layout.image_path(image_id).name, []),
                           np.float64).reshape(-1, 6)
-        labels = np.array([by_name[data["classes"][int(c)]] for c in rows[:, 5]], int)
+        labels = np.array([kit_id[data["classes"][int(c)]] for c in rows[:, 5]], int)
         detections.append([rows[labels == k, :5] for k in range(len(classes))])
     return {**score(detections, annotations, classes), "images": len(ids)}
 
@@ -199,6 +202,7 @@ def _retinanet_child(spec: dict) -> None:
     from detector.inference import KerasDetector, load_keras_model
     from detector.metadata import load_metadata
     from detector.model import prediction_model
+    from detector.run_log import read_metrics
     from detector.train import TrainConfig, train
 
     config = TrainConfig(root=spec["root"], out=spec["out"], val_split=spec["val_split"],
@@ -212,17 +216,11 @@ def _retinanet_child(spec: dict) -> None:
     model = prediction_model(load_keras_model(snapshot, config.backbone))
     result = score_detector(KerasDetector(model, metadata), Path(config.root), config.val_split)
     curve = [{"epoch": int(r["epoch"]), "map50": round(float(r["map"]), 4)}
-             for r in _metrics(run) if r.get("map") not in (None, "")]
+             for r in read_metrics(run) if r.get("map") not in (None, "")]
     result.update(train_cpu_s=round(train_cpu, 1), steps=budget.steps_done,
                   images_per_cpu_s=round(budget.steps_done * config.batch_size / train_cpu, 3),
                   curve=curve)
     (run / "bench_result.json").write_text(json.dumps(result, indent=1))
-
-
-def _metrics(run: Path) -> list[dict]:
-    from detector.run_log import read_metrics
-
-    return read_metrics(run)
 
 
 def pose_arm(root: Path, split: str, out: Path, log: Path, train_split: str = "train") -> dict:

@@ -219,7 +219,7 @@ def test_class_map_renames_and_merges(sample_root: Path, tmp_path: Path) -> None
 @pytest.mark.parametrize("name, group", [
     ("IMG-20230312-WA0065", "IMG-20230312"),
     ("Screenshot-2023-03-14-213428", "Screenshot-20230314"),
-    ("VID_20240101_120000_017", "VID-20240101"),
+    ("VID_20240101_120000_017", "VID-20240101"), ("20230312213428", "20230312"),
     ("a_100", "a#4"), ("a_124", "a#4"), ("a_125", "a#5"), ("when_11", "when#0"),
     ("frame000031", "frame#1"), ("7", "#0"), ("raccoon", "raccoon"),
 ])

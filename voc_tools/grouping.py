@@ -20,22 +20,17 @@ import re
 #: Frames per block of consecutive frame numbers (rule 2).
 DEFAULT_FRAME_BLOCK = 25
 
+# a date not inside a longer number, or directly followed by a time (20230312213428)
 _DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_]?(0[1-9]|1[0-2])[-_]?(0[1-9]|[12]\d|3[01])"
-                   r"(?!\d)")
-_DATE_TIME = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_]?(0[1-9]|1[0-2])[-_]?(0[1-9]|[12]\d|3[01])"
-                        r"(?=[-_T]?\d{4,6}(?!\d))")
+                   r"(?=[-_T]?\d{4,6}(?!\d)|(?!\d))")
 _FRAME_NUMBER = re.compile(r"^(?P<prefix>.*?)[-_. ]?(?P<number>\d+)$")
-
-
-def _date_match(name: str) -> re.Match | None:
-    return _DATE.search(name) or _DATE_TIME.search(name)
 
 
 def capture_group(name: str, frame_block: int = DEFAULT_FRAME_BLOCK) -> str:
     """The group of the image named ``name`` (original name, no extension)."""
     if frame_block < 1:
         raise ValueError("frame_block must be >= 1")
-    date = _date_match(name)
+    date = _DATE.search(name)
     if date:
         prefix = name[:date.start()].rstrip("-_. ")
         return f"{prefix}-{''.join(date.groups())}" if prefix else "".join(date.groups())

@@ -21,6 +21,16 @@ def add_hand_options(parser: argparse.ArgumentParser, applies_to: str = "",
                             help=f"{prefix}at most this many hands per image (default 2)")
 
 
+def add_box_calibration_option(parser: argparse.ArgumentParser, applies_to: str = "",
+                               note: str = "") -> None:
+    """``--no-box-calibration``: keep MediaPipe's hand boxes instead of moving them by the
+    box convention the pose model learned at pose-train (:mod:`pose.boxes`)."""
+    prefix = f"{applies_to}: " if applies_to else ""
+    parser.add_argument("--no-box-calibration", action="store_true",
+                        help=f"{prefix}keep the hands' landmark boxes as found instead of "
+                             "moving them by the box convention pose-train learned" + note)
+
+
 def add_retry_options(parser: argparse.ArgumentParser) -> None:
     """``--retry-confidence``, ``--retry-mirror`` and ``--retry-upscale``: the second
     MediaPipe passes on images where the first found no hand (:mod:`pose.retry`)."""

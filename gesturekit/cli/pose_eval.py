@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .hand_options import add_hand_options, add_retry_options, retry_options
+from .hand_options import (add_box_calibration_option, add_hand_options, add_retry_options,
+                           retry_options)
 
 HELP = ("evaluate a pose classifier: accuracy and confusion matrix on a landmark file's "
         "hands; with --voc, the pose route's mAP on a VOC split (comparable to evaluate)")
@@ -32,9 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="--voc: ignore detections scoring at most this (default 0.05)")
     add_hand_options(parser, applies_to="--voc", max_hands=False)
     add_retry_options(parser)
-    parser.add_argument("--no-box-calibration", action="store_true",
-                        help="--voc: the hands' landmark boxes as they are, not moved to the "
-                             "box convention pose-train learned")
+    add_box_calibration_option(parser, applies_to="--voc")
     parser.add_argument("--mirror-tta", action="store_true",
                         help="average each hand's class probabilities with its mirror "
                              "image's (gestures that mean the same with either hand)")

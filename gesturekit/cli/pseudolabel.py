@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .hand_options import add_hand_options
+from .hand_options import add_box_calibration_option, add_hand_options
 
 HELP = ("turn unlabelled videos (or frame folders) into a pseudo-labelled VOC root: MediaPipe "
         "hand boxes, gestures from a pose classifier (gesturekit pose-train); frames with no "
@@ -30,10 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="move each box to your labelling convention, learned per class "
                              "from the landmark file of your hand labels (gesturekit "
                              "keypoints; the one the pose model was trained on)")
-    parser.add_argument("--no-box-calibration", action="store_true",
-                        help="keep MediaPipe's hand boxes as found instead of moving them by "
-                             "the box convention the pose model learned (--fit-boxes always "
-                             "replaces that calibration)")
+    add_box_calibration_option(parser, note=" (--fit-boxes always replaces it)")
     add_hand_options(parser)
 
 

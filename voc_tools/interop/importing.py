@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from ..annotation import Annotation, Box, write_annotation
-from ..check import inspect_image
+from ..check import ImageInfo, inspect_image
 from ..errors import GestureKitError
 from ..layout import VocLayout
 from ..csv_rows import append_csv_rows
@@ -48,6 +48,7 @@ class ImportItem:
     labels: list[str] = field(default_factory=list)  # per box, e.g. "object 2", "line 14"
     split: str | None = None
     size: tuple[int, int] | None = None  # width, height declared by the input, if any
+    info: ImageInfo | None = None  # the image already inspected by the importer, if it was
 
 
 def kit_split(name: str) -> str | None:
@@ -231,7 +232,7 @@ class VocWriter:
                                "missing; not imported")
             return None
         try:
-            info = inspect_image(item.image)
+            info = item.info or inspect_image(item.image)
         except GestureKitError as err:
             report.skip(where, f"image {item.image.name}: {message_of(err)}; not imported")
             return None

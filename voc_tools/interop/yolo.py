@@ -19,13 +19,14 @@ boxes the kit trains on), so VOC -> YOLO -> VOC gives back the same whole-pixel 
 """
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 from collections import Counter
 from pathlib import Path
 
 from ..annotation import Box, box_from_pixels
-from ..check import inspect_image
+from ..check import ImageInfo, inspect_image
 from ..errors import GestureKitError
 from ..grouping import DEFAULT_FRAME_BLOCK, capture_group
 from ..naming import is_image
@@ -142,7 +143,7 @@ def _parse_line(line: str, count: int) -> tuple[int, list[float]] | str:
 
 
 def _read_labels(label: Path, image: Path, names: list[str], where: str,
-                 report: InteropReport) -> tuple[list[Box], tuple[int, int]] | None:
+                 report: InteropReport) -> tuple[list[Box], ImageInfo] | None:
     try:
         lines = [line for line in label.read_text(encoding="utf-8").splitlines()
                  if line.strip()]
@@ -165,7 +166,7 @@ def _read_labels(label: Path, image: Path, names: list[str], where: str,
         boxes.append(box_from_pixels(names[class_id], x1 * info.width, y1 * info.height,
                                      x2 * info.width, y2 * info.height, info.width,
                                      info.height))
-    return boxes, (info.width, info.height)
+    return boxes, info
 
 
 def _read_subset(folder: Path, images_dir: Path, labels_dir: Path, split: str | None,
@@ -194,8 +195,8 @@ def _read_subset(folder: Path, images_dir: Path, labels_dir: Path, split: str | 
         labelled.add(label.stem)
         read = _read_labels(label, image, names, where, report)
         if read is not None:
-            boxes, size = read
-            items.append(ImportItem(label.stem, image, boxes, where, split=split, size=size))
+            boxes, info = read
+            items.append(ImportItem(label.stem, image, boxes, where, split=split, info=info))
     for stem, image in images.items():
         if stem not in labelled:
             report.skip(image.relative_to(folder).as_posix(),
@@ -330,7 +331,7 @@ def _export_folders(layout, split: str | None, ids: list[str],
 
 def _copy_image(source: Path, dest: Path, force: bool, report: InteropReport) -> None:
     if dest.exists():
-        if dest.read_bytes() == source.read_bytes():
+        if filecmp.cmp(source, dest, shallow=False):
             return
         if not force:
             raise GestureKitError("exists with different content; refusing to overwrite "
