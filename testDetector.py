@@ -58,7 +58,7 @@ def detect_and_draw(args: argparse.Namespace) -> None:
     from detector.draw import draw_detections
     from runtime.backends import load_detector
     from voc_tools.errors import GestureKitError
-    from voc_tools.image_io import read_image_bgr
+    from voc_tools.image_io import read_image_bounded
     from voc_tools.naming import IMAGE_EXTENSIONS, is_image
 
     image_path = Path(args.image)
@@ -68,7 +68,7 @@ def detect_and_draw(args: argparse.Namespace) -> None:
     if not is_image(output):
         raise GestureKitError("--output needs an image extension (one of "
                               f"{', '.join(IMAGE_EXTENSIONS)})", output)
-    image = read_image_bgr(image_path)
+    image, scale = read_image_bounded(image_path)
     if args.pose:
         from runtime.pose_detector import PoseDetector
 
@@ -80,7 +80,7 @@ def detect_and_draw(args: argparse.Namespace) -> None:
                                   "gesturekit.json", args.card)
         detector = load_detector(args.model, args.backend, args.card)
         detections = detector.detect(image, score_threshold=args.threshold)
-    for record in detections.records():
+    for record in detections.in_original_pixels(scale).records():
         print(json.dumps({"image": str(image_path), **record}))
     try:
         written = cv2.imwrite(str(output), draw_detections(image, detections))
@@ -88,7 +88,8 @@ def detect_and_draw(args: argparse.Namespace) -> None:
         written = False
     if not written:
         raise GestureKitError("cannot write the output image", output)
-    print(f"{len(detections)} detections drawn on {output}", file=sys.stderr)
+    reduced = f" (at {scale:.3g}× the input's size)" if scale != 1.0 else ""
+    print(f"{len(detections)} detections drawn on {output}{reduced}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The training input pipeline: a keras-retinanet Generator over a GestureKit VOC root.
 
 Classes come from the dataset's ``classes.txt``; decoded images are cached in memory
-(bounded), so epochs after the first skip JPEG decoding entirely.
+(bounded), so epochs after the first skip JPEG decoding entirely. Huge images are decoded
+reduced (``voc_tools.image_io.DECODE_MAX_SIDE``), their boxes scaled to match.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from voc_tools.errors import GestureKitError
-from voc_tools.image_io import read_image_bgr
+from voc_tools.image_io import decode_reduction, read_image_bgr
 from voc_tools.layout import VocLayout
 
 from . import compat  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
@@ -69,11 +70,15 @@ class VocGenerator(Generator):
         layout, image_id = self.items[image_index]
         return str(layout.image_path(image_id))
 
+    def _reduction(self, image_index: int) -> int:
+        truth = self.annotations[image_index]
+        return decode_reduction(truth.width, truth.height)
+
     def load_image(self, image_index: int) -> np.ndarray:
         key = self.items[image_index]
         image = self._cache.get(key)
         if image is None:
-            image = read_image_bgr(self.image_path(image_index))
+            image = read_image_bgr(self.image_path(image_index), self._reduction(image_index))
             if self._cache_budget >= image.nbytes:
                 self._cache[key] = image
                 self._cache_budget -= image.nbytes
@@ -81,7 +86,8 @@ class VocGenerator(Generator):
 
     def load_annotations(self, image_index: int) -> dict:
         truth = self.annotations[image_index]
-        return {"labels": truth.labels.astype(np.float64), "bboxes": truth.boxes.copy()}
+        return {"labels": truth.labels.astype(np.float64),
+                "bboxes": truth.boxes / self._reduction(image_index)}
 
 
 class EpochOfSteps(keras.utils.Sequence):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,11 @@ class Detections:
 
     def __len__(self) -> int:
         return len(self.scores)
+
+    def in_original_pixels(self, scale: float) -> "Detections":
+        """These detections, made on an image decoded at ``scale`` (see
+        ``read_image_bounded``), with boxes in the original image's pixels."""
+        return self if scale == 1.0 else replace(self, boxes=self.boxes / np.float32(scale))
 
     def records(self) -> list[dict]:
         """One JSON-ready dict per detection."""

@@ -518,6 +518,32 @@ def test_frames_refuses_another_video_with_the_same_stem(tmp_path: Path, capsys)
     assert tree_digest(out) == before
 
 
+def test_frames_reads_a_manifest_written_before_fingerprints(tmp_path: Path, capsys) -> None:
+    """A manifest of an older version (no video_fingerprint column): the source path tells
+    the same video from another one; appended rows keep the old columns."""
+    import csv
+
+    (tmp_path / "day1").mkdir()
+    first = _video(tmp_path / "day1" / "hands.avi", 40, frames=6)
+    out = tmp_path / "frames"
+    assert run_verb("frames", [str(first), str(out), "--every", "2"]) == 0
+    manifest = out / "frames_manifest.csv"
+    rows = list(csv.reader(manifest.open(encoding="utf-8")))
+    assert rows[0][-1] == "video_fingerprint"
+    old_rows = [row[:-1] for row in rows[:-1]]  # older columns, and its last frame not yet
+    with manifest.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(old_rows)
+    (out / rows[-1][0]).unlink()
+    assert run_verb("frames", [str(first), str(out), "--every", "2"]) == 0  # resumes
+    resumed = list(csv.reader(manifest.open(encoding="utf-8")))
+    assert resumed == [row[:-1] for row in rows] and (out / rows[-1][0]).is_file()
+    capsys.readouterr()
+    (tmp_path / "day2").mkdir()
+    second = _video(tmp_path / "day2" / "hands.avi", 200)
+    line = _refused("frames", [str(second), str(out)], capsys, out, second)
+    assert "another video" in line
+
+
 # -- 10: smaller -------------------------------------------------------------------------------
 @pytest.mark.parametrize("quality", ["0", "101", "-5"])
 def test_frames_quality_is_validated(tmp_path: Path, capsys, quality: str) -> None:
@@ -605,3 +631,63 @@ def test_hands_python_that_is_not_executable_is_one_line(tmp_path: Path, monkeyp
     assert code == 2 and len(out) == 1
     assert "not an executable Python interpreter" in out[0] and str(plain) in out[0]
     assert tree_digest(root) == before
+
+
+def _huge_jpeg(path: Path, width: int, height: int) -> Path:
+    """A ``width``×``height`` JPEG: an 8×6 colour pattern blown up (fast to write)."""
+    import cv2
+    import numpy as np
+
+    small = (np.arange(8 * 6 * 3).reshape(6, 8, 3) * 5 % 256).astype(np.uint8)
+    cv2.imwrite(str(path), cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST))
+    return path
+
+
+def test_huge_image_decodes_reduced_below_its_full_size(tmp_path: Path) -> None:
+    """A 9000×6000 JPEG is decoded at 1/2 (its longer side stays ≥ DECODE_MAX_SIDE): the
+    process's peak memory grows by less than the full decoded image (162 MB) would take."""
+    image = _huge_jpeg(tmp_path / "pano.jpg", 9000, 6000)
+    script = ("import resource, sys; from voc_tools.image_io import read_image_bounded;"
+              "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
+              "pixels, scale = read_image_bounded(sys.argv[1]);"
+              "grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before;"
+              "print(pixels.shape[1], pixels.shape[0], scale, grown * 1024)")
+    out = subprocess.run([sys.executable, "-c", script, str(image)], cwd=REPO, check=True,
+                         capture_output=True, text=True).stdout.split()
+    width, height, scale, grown = int(out[0]), int(out[1]), float(out[2]), int(out[3])
+    assert (width, height, scale) == (4500, 3000, 0.5)
+    assert grown < 9000 * 6000 * 3
+
+
+def test_huge_image_boxes_come_back_in_original_pixels(tmp_path: Path) -> None:
+    from detector.inference import Detections
+    from voc_tools.check import inspect_image
+    from voc_tools.image_io import decode_reduction, read_image_bounded
+
+    assert [decode_reduction(side, 100) for side in (4096, 8191, 8192, 20000, 80000)] == \
+        [1, 1, 2, 4, 8]
+    image = _huge_jpeg(tmp_path / "pano.jpg", 16400, 1000)
+    pixels, scale = read_image_bounded(image)
+    assert pixels.shape == (250, 4100, 3) and scale == 0.25
+    assert inspect_image(image).width == 16400  # check reads the full size, decodes at 1/8
+    import numpy as np
+
+    found = Detections(np.array([[100.0, 10, 4000, 240]], np.float32), np.ones(1, np.float32),
+                       np.zeros(1, np.int64), ["grab"])
+    assert found.in_original_pixels(scale).records()[0]["box"] == [400.0, 40.0, 16000.0, 960.0]
+
+
+def test_training_reads_huge_images_reduced_with_matching_boxes(tmp_path: Path) -> None:
+    from detector.data import VocGenerator
+
+    root = tiny_voc(tmp_path / "voc", 2, val_every=2)
+    _huge_jpeg(root / "JPEGImages" / "frame_1.jpg", 8800, 800)
+    xml = root / "Annotations" / "frame_1.xml"
+    xml.write_text(xml.read_text().replace("<width>8</width><height>8</height>",
+                                           "<width>8800</width><height>800</height>")
+                   .replace("<xmax>7</xmax>", "<xmax>8001</xmax>"))
+    generator = VocGenerator(root, "train", ["grab"], batch_size=1, shuffle_groups=False)
+    assert generator.image_ids == ["frame_1"]
+    assert generator.load_image(0).shape == (400, 4400, 3)
+    box = generator.load_annotations(0)["bboxes"][0]
+    assert box[2] == pytest.approx(8000 / 2) and box[0] == pytest.approx(1 / 2)

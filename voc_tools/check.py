@@ -14,6 +14,7 @@ from pathlib import Path
 from .annotation import VOC_PIXEL_OFFSET, Annotation, read_annotation
 from .classes import count_text, read_classes
 from .errors import GestureKitError
+from .image_io import DECODE_MAX_SIDE, open_pil
 from .layout import VocLayout
 from .naming import PRELABELS_FILE, id_problem, is_image
 from .plots import save_figure
@@ -92,13 +93,18 @@ def inspect_image(path: Path) -> ImageInfo:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with open_pil(path) as image:
             image.verify()
-        with Image.open(path) as image:
+        with open_pil(path) as image:
+            info = ImageInfo(image.width, image.height, image.mode)
+            if max(image.size) > DECODE_MAX_SIDE:  # a JPEG decodes at 1/8: same check
+                image.draft(image.mode, (image.width // 8, image.height // 8))
             image.load()  # raises "image file is truncated" on a cut-off JPEG
-            return ImageInfo(image.width, image.height, image.mode)
+            return info
     except UnidentifiedImageError:
         raise GestureKitError("not a readable image", path) from None
+    except Image.DecompressionBombError as err:
+        raise GestureKitError(f"image too large to read ({err})", path) from None
     except (OSError, SyntaxError, ValueError) as err:
         raise GestureKitError(f"corrupt or truncated image ({err})", path) from None
 
