@@ -30,7 +30,7 @@ class ValLoss(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is None:
             return
-        values = self.model.evaluate(self.generator, verbose=0, return_dict=True)
+        values = self.model.evaluate(self.generator.dataset(), verbose=0, return_dict=True)
         logs.update({f"val_{key}": value for key, value in values.items()})
 
 

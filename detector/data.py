@@ -1,8 +1,10 @@
 """The training input pipeline: a keras-retinanet Generator over a GestureKit VOC root.
 
 Classes come from the dataset's ``classes.txt``; decoded images are cached in memory
-(bounded), so epochs after the first skip JPEG decoding entirely. Huge images are decoded
-reduced (``voc_tools.image_io.DECODE_MAX_SIDE``), their boxes scaled to match.
+(bounded), so epochs after the first skip JPEG decoding entirely. Every batch is padded to
+one fixed canvas (the largest resized image of the split), so the compiled train step of
+``detector.loop`` is traced once and the anchors are computed once. Huge images are
+decoded reduced (``voc_tools.image_io.DECODE_MAX_SIDE``), their boxes scaled to match.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
+import math
+
 from voc_tools.errors import GestureKitError
 from voc_tools.image_io import decode_reduction, read_image_bgr
 from voc_tools.layout import VocLayout
@@ -18,6 +22,7 @@ from voc_tools.layout import VocLayout
 from . import compat  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 from .ground_truth import read_ground_truth
 from keras_retinanet.preprocessing.generator import Generator  # noqa: E402
+from keras_retinanet.utils.image import compute_resize_scale  # noqa: E402
 from tensorflow import keras  # noqa: E402
 
 
@@ -42,7 +47,12 @@ class VocGenerator(Generator):
                             for layout, image_id in self.items]
         self._cache: dict[tuple, np.ndarray] = {}  # by (layout, id): repeats share one
         self._cache_budget = cache_megabytes * 2**20
+        self._anchors: dict[tuple, np.ndarray] = {}
         super().__init__(**kwargs)
+        self.canvas = max_resized_shape(
+            [(math.ceil(t.height / r), math.ceil(t.width / r)) for t, r in
+             ((t, decode_reduction(t.width, t.height)) for t in self.annotations)],
+            self.image_min_side, self.image_max_side)
 
     def size(self) -> int:
         return len(self.items)
@@ -90,25 +100,47 @@ class VocGenerator(Generator):
                 "bboxes": truth.boxes / self._reduction(image_index)}
 
 
-class EpochOfSteps(keras.utils.Sequence):
-    """Presents ``steps`` batches per epoch from ``base``, cycling through it (reshuffled
-    at every wrap), so ``--steps`` may exceed one pass over a small dataset without Keras
-    stopping early with "input ran out of data"."""
+    def compute_inputs(self, image_group: list[np.ndarray]) -> np.ndarray:
+        """The batch: every image at the top left of the fixed canvas (an image a pixel
+        larger than the canvas after rounding is cropped to it)."""
+        height, width = self.canvas
+        batch = np.zeros((self.batch_size, height, width, 3), dtype=keras.backend.floatx())
+        for index, image in enumerate(image_group):
+            part = image[:height, :width]
+            batch[index, :part.shape[0], :part.shape[1]] = part
+        return batch
 
-    def __init__(self, base: Generator, steps: int) -> None:
-        super().__init__()
-        self.base = base
-        self.steps = steps
-        self.offset = 0
+    def compute_targets(self, image_group: list[np.ndarray],
+                        annotations_group: list[dict]) -> list[np.ndarray]:
+        """Anchor targets on the canvas; its anchors are computed once."""
+        anchors = self._anchors.get(self.canvas)
+        if anchors is None:
+            anchors = self._anchors[self.canvas] = self.generate_anchors((*self.canvas, 3))
+        return list(self.compute_anchor_targets(anchors, image_group, annotations_group,
+                                                self.num_classes()))
 
-    def __len__(self) -> int:
-        return self.steps
+    def dataset(self):  # type: ignore[no-untyped-def]
+        """One pass over the batches as a ``tf.data.Dataset`` of static shape (for
+        ``model.evaluate``; training feeds batches itself, see ``detector.loop``)."""
+        import tensorflow as tf
 
-    def __getitem__(self, index: int):  # type: ignore[no-untyped-def]
-        return self.base[(self.offset + index) % len(self.base)]
+        inputs, targets = self[0]
+        signature = (tf.TensorSpec(inputs.shape, inputs.dtype),
+                     tuple(tf.TensorSpec(t.shape, t.dtype) for t in targets))
 
-    def on_epoch_end(self) -> None:
-        passes_before = self.offset // len(self.base)
-        self.offset += self.steps
-        if self.offset // len(self.base) != passes_before:
-            self.base.on_epoch_end()
+        def batches():  # type: ignore[no-untyped-def]
+            for index in range(len(self)):
+                inputs, targets = self[index]
+                yield inputs, tuple(targets)
+            self.on_epoch_end()
+
+        return tf.data.Dataset.from_generator(batches, output_signature=signature)
+
+
+def max_resized_shape(shapes: Sequence[tuple[int, int]], min_side: int,
+                      max_side: int) -> tuple[int, int]:
+    """The smallest (height, width) holding every (height, width) of ``shapes`` after
+    keras-retinanet's resize to ``min_side``/``max_side`` (cv2 rounds to the nearest)."""
+    resized = [(round(h * scale), round(w * scale)) for h, w in shapes
+               for scale in [compute_resize_scale((h, w, 3), min_side, max_side)]]
+    return max(h for h, _ in resized), max(w for _, w in resized)

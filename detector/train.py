@@ -20,7 +20,8 @@ from tensorflow import keras  # noqa: E402
 from .batchnorm import RecalibrateBatchNorm  # noqa: E402
 from .callbacks import RunRecorder, ValLoss, ValMap, snapshot_name  # noqa: E402
 from .inference import save_h5  # noqa: E402
-from .data import EpochOfSteps, VocGenerator  # noqa: E402
+from .loop import fit  # noqa: E402
+from .data import VocGenerator  # noqa: E402
 from .pseudo import pseudo_image_ids, sampling_repeats  # noqa: E402
 from .metadata import ModelMetadata, preprocess_mode  # noqa: E402
 from .model import build_training_model, prediction_model, shapes_callback  # noqa: E402
@@ -249,9 +250,8 @@ def train(config: TrainConfig, resume: bool = False,
           f"({', '.join(classes)}), validating on {val_gen.size()}; run folder {run_dir}",
           flush=True)
     try:
-        model.fit(EpochOfSteps(train_gen, steps), epochs=config.epochs,
-                  initial_epoch=initial_epoch,
-                  callbacks=kit_callbacks, verbose=1 if sys.stdout.isatty() else 2)
+        fit(model, train_gen, steps, config.epochs, initial_epoch=initial_epoch,
+            callbacks=kit_callbacks, verbose=1 if sys.stdout.isatty() else 2)
     except KeyboardInterrupt:
         done = max(initial_epoch, resume_point.completed)
         path = run_dir / "snapshots" / "interrupted.h5"
