@@ -68,7 +68,8 @@ def detect_and_draw(args: argparse.Namespace) -> None:
     if not is_image(output):
         raise GestureKitError("--output needs an image extension (one of "
                               f"{', '.join(IMAGE_EXTENSIONS)})", output)
-    image, scale = read_image_bounded(image_path)
+    bounded = read_image_bounded(image_path)
+    image, scale = bounded.pixels, bounded.scale
     if args.pose:
         from runtime.pose_detector import PoseDetector
 

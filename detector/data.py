@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
-
 import math
+
+import numpy as np
 
 from voc_tools.errors import GestureKitError
 from voc_tools.image_io import decode_reduction, read_image_bgr
@@ -47,12 +47,10 @@ class VocGenerator(Generator):
                             for layout, image_id in self.items]
         self._cache: dict[tuple, np.ndarray] = {}  # by (layout, id): repeats share one
         self._cache_budget = cache_megabytes * 2**20
-        self._anchors: dict[tuple, np.ndarray] = {}
+        self._canvas_anchors: np.ndarray | None = None  # computed on first use
         super().__init__(**kwargs)
-        self.canvas = max_resized_shape(
-            [(math.ceil(t.height / r), math.ceil(t.width / r)) for t, r in
-             ((t, decode_reduction(t.width, t.height)) for t in self.annotations)],
-            self.image_min_side, self.image_max_side)
+        self.canvas = max_resized_shape([self._decoded_shape(i) for i in range(self.size())],
+                                        self.image_min_side, self.image_max_side)
 
     def size(self) -> int:
         return len(self.items)
@@ -84,6 +82,11 @@ class VocGenerator(Generator):
         truth = self.annotations[image_index]
         return decode_reduction(truth.width, truth.height)
 
+    def _decoded_shape(self, image_index: int) -> tuple[int, int]:
+        """(height, width) of the image as ``load_image`` returns it."""
+        truth, reduction = self.annotations[image_index], self._reduction(image_index)
+        return math.ceil(truth.height / reduction), math.ceil(truth.width / reduction)
+
     def load_image(self, image_index: int) -> np.ndarray:
         key = self.items[image_index]
         image = self._cache.get(key)
@@ -99,7 +102,6 @@ class VocGenerator(Generator):
         return {"labels": truth.labels.astype(np.float64),
                 "bboxes": truth.boxes / self._reduction(image_index)}
 
-
     def compute_inputs(self, image_group: list[np.ndarray]) -> np.ndarray:
         """The batch: every image at the top left of the fixed canvas (an image a pixel
         larger than the canvas after rounding is cropped to it)."""
@@ -113,11 +115,10 @@ class VocGenerator(Generator):
     def compute_targets(self, image_group: list[np.ndarray],
                         annotations_group: list[dict]) -> list[np.ndarray]:
         """Anchor targets on the canvas; its anchors are computed once."""
-        anchors = self._anchors.get(self.canvas)
-        if anchors is None:
-            anchors = self._anchors[self.canvas] = self.generate_anchors((*self.canvas, 3))
-        return list(self.compute_anchor_targets(anchors, image_group, annotations_group,
-                                                self.num_classes()))
+        if self._canvas_anchors is None:
+            self._canvas_anchors = self.generate_anchors((*self.canvas, 3))
+        return list(self.compute_anchor_targets(self._canvas_anchors, image_group,
+                                                annotations_group, self.num_classes()))
 
     def dataset(self):  # type: ignore[no-untyped-def]
         """One pass over the batches as a ``tf.data.Dataset`` of static shape (for

@@ -196,8 +196,9 @@ def collect(detector, layout, image_ids: Sequence[str], score_threshold: float =
     annotations = [ground_truth_by_class(layout, image_id, classes) for image_id in image_ids]
     detections = []
     for image_id in tqdm(image_ids, desc="evaluating", unit="image", disable=not progress):
-        image, scale = read_image_bounded(layout.image_path(image_id))
-        found = detector.detect(image, score_threshold, max_detections).in_original_pixels(scale)
+        image = read_image_bounded(layout.image_path(image_id))
+        found = detector.detect(image.pixels, score_threshold,
+                                max_detections).in_original_pixels(image.scale)
         rows = np.column_stack([found.boxes, found.scores]).astype(np.float64)
         detections.append([rows[found.labels == label] for label in range(len(classes))])
     return detections, annotations

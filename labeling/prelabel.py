@@ -115,7 +115,7 @@ def model_box_finder(model: str | Path, threshold: float = 0.5, backend: str = "
     """A finder running a trained/exported detector (.h5, .onnx, .xml); its classes must
     all be in ``classes`` (the dataset's classes.txt) when given."""
     from runtime.backends import load_detector
-    from voc_tools.image_io import image_size, read_image_bounded
+    from voc_tools.image_io import read_image_bounded
 
     detector = load_detector(model, backend, card)
     unknown = [name for name in detector.classes if classes is not None and name not in classes]
@@ -125,9 +125,10 @@ def model_box_finder(model: str | Path, threshold: float = 0.5, backend: str = "
                               "--classes ...)", model)
 
     def find(path: Path) -> FoundBoxes:
-        image, scale = read_image_bounded(path)
-        width, height = image_size(path)
-        detections = detector.detect(image, score_threshold=threshold).in_original_pixels(scale)
+        image = read_image_bounded(path)
+        width, height = image.width, image.height
+        detections = detector.detect(image.pixels,
+                                     score_threshold=threshold).in_original_pixels(image.scale)
         boxes = (box_from_pixels(detections.classes[int(label)], *map(float, corners),
                                  width, height)
                  for corners, label in zip(detections.boxes, detections.labels))

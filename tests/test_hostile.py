@@ -649,7 +649,7 @@ def test_huge_image_decodes_reduced_below_its_full_size(tmp_path: Path) -> None:
     image = _huge_jpeg(tmp_path / "pano.jpg", 9000, 6000)
     script = ("import resource, sys; from voc_tools.image_io import read_image_bounded;"
               "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
-              "pixels, scale = read_image_bounded(sys.argv[1]);"
+              "pixels, scale = read_image_bounded(sys.argv[1])[:2];"
               "grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before;"
               "print(pixels.shape[1], pixels.shape[0], scale, grown * 1024)")
     out = subprocess.run([sys.executable, "-c", script, str(image)], cwd=REPO, check=True,
@@ -667,8 +667,8 @@ def test_huge_image_boxes_come_back_in_original_pixels(tmp_path: Path) -> None:
     assert [decode_reduction(side, 100) for side in (4096, 8191, 8192, 20000, 80000)] == \
         [1, 1, 2, 4, 8]
     image = _huge_jpeg(tmp_path / "pano.jpg", 16400, 1000)
-    pixels, scale = read_image_bounded(image)
-    assert pixels.shape == (250, 4100, 3) and scale == 0.25
+    pixels, scale, width, height = read_image_bounded(image)
+    assert pixels.shape == (250, 4100, 3) and scale == 0.25 and (width, height) == (16400, 1000)
     assert inspect_image(image).width == 16400  # check reads the full size, decodes at 1/8
     import numpy as np
 

@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import cv2
 import numpy as np
@@ -84,11 +84,19 @@ def read_image_bgr(path: str | Path, reduction: int = 1) -> np.ndarray:
     return image
 
 
-def read_image_bounded(path: str | Path,
-                       max_side: int = DECODE_MAX_SIDE) -> tuple[np.ndarray, float]:
-    """Read an image, reduced while decoding when it is longer than ``max_side``; returns
-    the image and its scale (decoded pixels per original pixel, 1.0 when not reduced)."""
+class BoundedImage(NamedTuple):
+    """An image decoded at ``scale`` (1, 1/2, 1/4 or 1/8) of its original ``width`` ×
+    ``height``."""
+
+    pixels: np.ndarray
+    scale: float
+    width: int
+    height: int
+
+
+def read_image_bounded(path: str | Path, max_side: int = DECODE_MAX_SIDE) -> BoundedImage:
+    """Read an image, reduced while decoding when it is longer than ``max_side`` (the
+    scale training uses for the same image, see ``detector.data``)."""
     width, height = image_size(path)
     reduction = decode_reduction(width, height, max_side)
-    image = read_image_bgr(path, reduction)
-    return image, (1.0 if reduction == 1 else image.shape[1] / width)
+    return BoundedImage(read_image_bgr(path, reduction), 1.0 / reduction, width, height)
