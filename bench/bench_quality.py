@@ -189,9 +189,10 @@ def score_predictions(predictions: Path, root: Path, split: str) -> dict:
 # --- arms ----------------------------------------------------------------------------------
 
 def retinanet_arm(root: Path, split: str, out: Path, budget: float, log: Path,
-                  pseudo: Path | None = None) -> dict:
+                  pseudo: Path | None = None, recipe: dict | None = None) -> dict:
+    """RetinaNet trained under ``budget`` CPU seconds with ``recipe`` (default RECIPE)."""
     spec = {"root": str(root), "out": str(out), "val_split": split, "budget": budget,
-            "pseudo_root": str(pseudo) if pseudo else None}
+            "pseudo_root": str(pseudo) if pseudo else None, "recipe": recipe or RECIPE}
     cost = run_child([str(Path(__file__)), "_retinanet", json.dumps(spec)], log)
     return {**json.loads((out / "bench_result.json").read_text()), **cost}
 
@@ -207,16 +208,19 @@ def _retinanet_child(spec: dict) -> None:
 
     config = TrainConfig(root=spec["root"], out=spec["out"], val_split=spec["val_split"],
                          pseudo_root=spec["pseudo_root"],
-                         pseudo_weight=PSEUDO_WEIGHT if spec["pseudo_root"] else None, **RECIPE)
-    budget = CpuBudgetSchedule(RECIPE["learning_rate"], spec["budget"])
+                         pseudo_weight=PSEUDO_WEIGHT if spec["pseudo_root"] else None,
+                         **spec["recipe"])
+    budget = CpuBudgetSchedule(config.learning_rate, spec["budget"])
     run = train(config, callbacks=[budget])
     train_cpu = time.process_time()
     metadata = load_metadata(run)
     snapshot = sorted((run / "snapshots").glob("epoch_*.h5"))[-1]
     model = prediction_model(load_keras_model(snapshot, config.backbone))
     result = score_detector(KerasDetector(model, metadata), Path(config.root), config.val_split)
-    curve = [{"epoch": int(r["epoch"]), "map50": round(float(r["map"]), 4)}
-             for r in read_metrics(run) if r.get("map") not in (None, "")]
+    curve = [{"epoch": int(r["epoch"]), "map50": round(float(r["map"]), 4),
+              "cpu_s": cpu_s}
+             for r, cpu_s in zip(read_metrics(run), budget.epoch_cpu_s)
+             if r.get("map") not in (None, "")]
     result.update(train_cpu_s=round(train_cpu, 1), steps=budget.steps_done,
                   images_per_cpu_s=round(budget.steps_done * config.batch_size / train_cpu, 3),
                   curve=curve)
@@ -259,7 +263,7 @@ def yolo_fields(out: Path) -> dict:
     return {"ms_per_image": (arm.get("predict") or {}).get("ms_per_image"),
             "train_cpu_s": arm.get("cpu_seconds"), "epochs": arm.get("epochs_done"),
             "images_per_cpu_s": arm.get("train_images_per_cpu_s"),
-            "curve": [{"epoch": r["epoch"], "map50": r.get("mAP50")}
+            "curve": [{"epoch": r["epoch"], "map50": r.get("mAP50"), "cpu_s": r.get("cpu_s")}
                       for r in arm.get("epochs", [])],
             "versions": arm.get("versions")}
 

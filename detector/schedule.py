@@ -67,6 +67,7 @@ class CpuBudgetSchedule(keras.callbacks.Callback):
         self.base_lr, self.budget_s, self.warmup_fraction = base_lr, budget_s, warmup_fraction
         self.clock = clock
         self.steps_done = 0
+        self.epoch_cpu_s: list[float] = []  # the clock at each epoch's end
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         lr = budget_lr(self.clock() / self.budget_s, self.base_lr, self.warmup_fraction)
@@ -76,3 +77,6 @@ class CpuBudgetSchedule(keras.callbacks.Callback):
         self.steps_done += 1
         if self.clock() >= self.budget_s:
             self.model.stop_training = True
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch_cpu_s.append(round(self.clock(), 1))

@@ -50,6 +50,7 @@ class TrainConfig:
     random_transform: bool = False
     learning_rate: float = 1e-4
     head_width: int = 256
+    fpn_width: int = 256
     lr_schedule: str = "cosine"
     keep_best: int = 3
     eval_every: int = 1
@@ -113,6 +114,7 @@ def _validate(config: TrainConfig) -> None:
                                ("--image-min-side", config.image_min_side, 32),
                                ("--image-max-side", config.image_max_side, 32),
                                ("--head-width", config.head_width, 1),
+                               ("--fpn-width", config.fpn_width, 1),
                                ("--keep-best", config.keep_best, 0),
                                ("--eval-every", config.eval_every, 1)):
         if value is not None and value < least:
@@ -212,7 +214,7 @@ def train(config: TrainConfig, resume: bool = False,
     weights = None if config.weights in ("none", "") or state else config.weights
     model = build_training_model(config.backbone, len(classes), weights,
                                  config.freeze_backbone, config.learning_rate,
-                                 config.head_width)
+                                 config.head_width, config.fpn_width)
     initial_epoch = 0
     if state is not None:
         model.load_weights(str(run_dir / state["snapshot"]))

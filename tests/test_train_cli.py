@@ -109,7 +109,8 @@ def test_imagenet_weights_offline_say_what_to_do() -> None:
 def test_ctrl_c_leaves_a_resumable_snapshot(tiny_voc: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
     command = [sys.executable, "-m", "gesturekit", "train", str(tiny_voc), "--out", str(run),
-               "--backbone", "mobilenet128_0.25", "--head-width", "32", "--epochs", "50",
+               "--backbone", "mobilenet128_0.25", "--head-width", "32", "--fpn-width", "32",
+               "--epochs", "50",
                *TINY]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
