@@ -19,8 +19,8 @@ gesturekit split "$OUT/voc" --val 0.3 --seed 0
 gesturekit check "$OUT/voc"
 # From scratch (no downloads): a light MobileNet RetinaNet at 128 px, cosine LR schedule.
 gesturekit train "$OUT/voc" --out "$OUT/run" --backbone mobilenet128_0.5 --weights none \
-  --head-width 32 --image-min-side 128 --image-max-side 171 --batch-size 8 --lr 1e-3 \
-  --epochs "$EPOCHS" --steps "$STEPS" --random-transform
+  --head-width 32 --fpn-width 32 --image-min-side 128 --image-max-side 171 --batch-size 8 \
+  --lr 1e-3 --epochs "$EPOCHS" --steps "$STEPS" --random-transform
 best=$(gesturekit best "$OUT/run" --by map | sed -n 's/^best: //p')
 gesturekit convert "$best" "$OUT/model"
 gesturekit evaluate "$OUT/model/inference.h5" "$OUT/voc" --split val

@@ -6,7 +6,7 @@ from pathlib import Path
 from voc_tools.errors import GestureKitError
 from voc_tools.outputs import check_output_folder
 
-from .inference import is_training_model, load_keras_model, save_h5
+from .inference import is_training_model, load_keras_model, quiet_saving, save_h5
 from .metadata import load_metadata
 
 INFERENCE_H5 = "inference.h5"
@@ -33,7 +33,8 @@ def convert(snapshot: str | Path, out: str | Path, force: bool = False) -> Path:
     inference = models.convert_model(model)
     out.mkdir(parents=True, exist_ok=True)
     save_h5(inference, out / INFERENCE_H5)
-    inference.save(str(out / SAVED_MODEL_DIR), save_format="tf", include_optimizer=False)
+    with quiet_saving():
+        inference.save(str(out / SAVED_MODEL_DIR), save_format="tf", include_optimizer=False)
     metadata.model_type = "inference"
     metadata.extra = {**metadata.extra, "source_snapshot": str(snapshot.resolve())}
     metadata.save(out)

@@ -1,6 +1,8 @@
 """Load a converted detector and run it on images: the one place detections are made."""
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import warnings
 from dataclasses import dataclass, replace
@@ -93,6 +95,21 @@ def load_keras_model(path: str | Path, backbone: str):  # type: ignore[no-untype
                               path) from None
 
 
+@contextlib.contextmanager
+def quiet_saving():  # type: ignore[no-untyped-def]
+    """Keras' saving warns that a model compiled for training "has yet to build" its
+    metrics and that .h5 is legacy: noise to a user saving a model; silenced here."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*HDF5 file.*legacy")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
 def save_h5(model, path: str | Path) -> None:  # type: ignore[no-untyped-def]
     """Save a whole model as .h5 (keras-retinanet's format), without the optimizer.
 
@@ -101,8 +118,7 @@ def save_h5(model, path: str | Path) -> None:  # type: ignore[no-untyped-def]
     path = Path(path)
     partial = path.with_name(f".{path.stem}.partial{path.suffix}")
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*HDF5 file.*legacy")
+        with quiet_saving():
             model.save(str(partial), include_optimizer=False)
         os.replace(partial, path)
     except OSError as err:
