@@ -50,9 +50,9 @@ from bench.bench_frames import cpu_model  # noqa: E402
 from bench.bench_quality import ENV, gesturekit, prepare  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
-MAIN = dict(backbone="mobilenet128_0.5", head_width=32, image_min_side=128,
+MAIN = dict(backbone="mobilenet128_0.5", head_width=32, fpn_width=256, image_min_side=128,
             image_max_side=171, batch_size=8)
-FINGERS = dict(backbone="mobilenet224_1.0", head_width=64, image_min_side=288,
+FINGERS = dict(backbone="mobilenet224_1.0", head_width=64, fpn_width=256, image_min_side=288,
                image_max_side=384, batch_size=4)
 #: configuration -> (dataset, model settings, arms)
 CONFIGS = {
@@ -262,7 +262,7 @@ def curves(work: Path, budget: float) -> dict:
         if arm == "yolov8n":
             row = yolo_arm(root, "val", folder, budget, log)
         else:
-            recipe = {**RECIPE, "fpn_width": CONFIGS[arm][1].get("fpn_width", 256)}
+            recipe = {**RECIPE, "fpn_width": CONFIGS[arm][1]["fpn_width"]}
             row = retinanet_arm(root, "val", folder / "run", budget, log, recipe=recipe)
         out[arm] = {key: row.get(key) for key in ("map50", "map50_95", "per_class_ap50",
                                                   "curve", "cpu_s", "wall_s", "images")}
@@ -334,7 +334,7 @@ def write_report(report: dict) -> None:
             stock = arm == "stock_train_py"
             described = ("YOLOv8n" if arm == "yolov8n" else f"{model['backbone']}, "
                          f"head {256 if stock else model['head_width']}, "
-                         f"pyramid {256 if stock else model.get('fpn_width', 256)}")
+                         f"pyramid {256 if stock else model['fpn_width']}")
             if "failed" in row:
                 lines.append(f"| {name} | {described} | {arm} | failed: {row['failed']} "
                              "| | | | | |")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from voc_tools.classes import read_classes
@@ -13,6 +13,7 @@ from voc_tools.layout import VocLayout
 from voc_tools.outputs import check_output_folder, refuse_inside
 
 from . import compat  # noqa: F401
+from .config import LEGACY_VALUES, TrainConfig, default_learning_rate  # noqa: F401
 from keras_retinanet.utils.image import random_visual_effect_generator  # noqa: E402
 from keras_retinanet.utils.transform import random_transform_generator  # noqa: E402
 from tensorflow import keras  # noqa: E402
@@ -31,40 +32,6 @@ from .schedule import CosineSchedule  # noqa: E402
 
 CONFIG_FILE = "train_config.json"
 RESUME_FILE = "resume.json"
-
-
-@dataclass
-class TrainConfig:
-    """Everything ``gesturekit train`` was asked to do; saved in the run folder."""
-
-    root: str
-    out: str
-    backbone: str = "mobilenet128_1.0"
-    epochs: int = 10
-    steps: int | None = None
-    batch_size: int = 2
-    image_min_side: int = 800
-    image_max_side: int = 1333
-    weights: str = "imagenet"
-    freeze_backbone: bool = False
-    random_transform: bool = False
-    learning_rate: float = 1e-4
-    head_width: int = 256
-    fpn_width: int = 256
-    lr_schedule: str = "cosine"
-    keep_best: int = 3
-    eval_every: int = 1
-    train_split: str = "train"
-    val_split: str = "val"
-    seed: int = 0
-    pseudo_root: str | None = None
-    pseudo_min_score: float | None = None
-    pseudo_weight: float | None = None
-
-
-def default_learning_rate(weights: str) -> float:
-    """1e-5 (keras-retinanet's) when fine-tuning pretrained weights, 1e-4 from scratch."""
-    return 1e-4 if weights in ("none", "") else 1e-5
 
 
 def _generators(config: TrainConfig, classes: list[str],
@@ -180,7 +147,7 @@ def resume_config(run_dir: str | Path, epochs: int | None = None) -> TrainConfig
         raise GestureKitError("not a training run (no train_config.json)", run_dir)
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
-        config = TrainConfig(**saved)
+        config = TrainConfig(**{**LEGACY_VALUES, **saved})
     except (ValueError, TypeError):
         raise GestureKitError("not a train_config.json of this GestureKit version",
                               path) from None
@@ -199,6 +166,8 @@ def train(config: TrainConfig, resume: bool = False,
     into a non-empty ``config.out`` that is not a run (same-name files are replaced)."""
     import tensorflow as tf
 
+    if config.learning_rate is None:
+        config = replace(config, learning_rate=default_learning_rate(config.weights))
     _validate(config)
     layout = VocLayout(config.root).require()
     classes = read_classes(layout.classes_file)

@@ -7,46 +7,56 @@ HELP = "train a RetinaNet detector on a VOC root (classes come from its classes.
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from detector.config import default  # TensorFlow-free: the library's defaults
+
     parser.add_argument("root", help="VOC root with classes.txt and ImageSets/Main lists")
     parser.add_argument("--out", required=True, help="run folder (snapshots, metrics, logs)")
-    parser.add_argument("--backbone", default="resnet50",
+    parser.add_argument("--backbone", default=default("backbone"),
                         help="keras-retinanet backbone: resnet50/101/152, mobilenet128_1.0 "
                              "(mobilenet{128,160,192,224}_{0.25,0.5,0.75,1.0}), vgg16/19, "
-                             "densenet121/169/201, EfficientNetB0..B6 (default resnet50)")
+                             "densenet121/169/201, EfficientNetB0..B6 (default %(default)s)")
     parser.add_argument("--epochs", type=int, default=None,
-                        help="total epochs (default 50; with --resume: the run's own)")
-    parser.add_argument("--steps", type=int, default=None,
+                        help=f"total epochs (default {default('epochs')}; with --resume: the "
+                             "run's own)")
+    parser.add_argument("--steps", type=int, default=default("steps"),
                         help="steps per epoch (default: one pass over the train split)")
-    parser.add_argument("--batch-size", type=int, default=2)
-    parser.add_argument("--image-min-side", type=int, default=800)
-    parser.add_argument("--image-max-side", type=int, default=1333)
-    parser.add_argument("--weights", default="imagenet",
-                        help="imagenet (downloads once), none (from scratch) or PATH to .h5")
-    parser.add_argument("--lr", type=float, default=None,
+    parser.add_argument("--batch-size", type=int, default=default("batch_size"),
+                        help="images per step (default %(default)s)")
+    parser.add_argument("--image-min-side", type=int, default=default("image_min_side"),
+                        help="resize so the shorter side is this (default %(default)s)")
+    parser.add_argument("--image-max-side", type=int, default=default("image_max_side"),
+                        help="... and the longer at most this (default %(default)s)")
+    parser.add_argument("--weights", default=default("weights"),
+                        help="imagenet (downloads once), none (from scratch) or PATH to .h5 "
+                             "(default %(default)s)")
+    parser.add_argument("--lr", type=float, default=default("learning_rate"),
                         help="Adam learning rate (default 1e-5 with pretrained weights, "
                              "1e-4 from scratch)")
-    parser.add_argument("--lr-schedule", choices=("cosine", "constant"), default="cosine",
-                        help="cosine: linear warm-up then cosine decay to 0 over the run "
-                             "(default); constant: keras-retinanet's fixed rate")
-    parser.add_argument("--head-width", type=int, default=256,
-                        help="filters per layer in the box/class heads; 64 is a light, "
-                             "~4x faster head (default 256, the paper's)")
-    parser.add_argument("--fpn-width", type=int, default=256,
-                        help="filters per feature-pyramid level; 64 with --head-width 64 "
-                             "halves a mobilenet RetinaNet's FLOPs at 288x384 (default "
-                             "256, keras-retinanet's)")
-    parser.add_argument("--freeze-backbone", action="store_true")
-    parser.add_argument("--random-transform", action="store_true",
-                        help="augment with rotation, shear, scaling, colour jitter")
-    parser.add_argument("--keep-best", type=int, default=3,
+    parser.add_argument("--lr-schedule", choices=("cosine", "constant"),
+                        default=default("lr_schedule"),
+                        help="cosine: linear warm-up then cosine decay to 0 over the run; "
+                             "constant: keras-retinanet's fixed rate (default %(default)s)")
+    parser.add_argument("--head-width", type=int, default=default("head_width"),
+                        help="filters per layer in the box/class heads (the paper's: 256; "
+                             "default %(default)s)")
+    parser.add_argument("--fpn-width", type=int, default=default("fpn_width"),
+                        help="filters per feature-pyramid level (keras-retinanet's: 256; "
+                             "default %(default)s)")
+    parser.add_argument("--freeze-backbone", action="store_true",
+                        default=default("freeze_backbone"))
+    parser.add_argument("--random-transform", action=argparse.BooleanOptionalAction,
+                        default=default("random_transform"),
+                        help="augment with flips, rotation, shear, scaling, colour jitter "
+                             "(default: on; --no-random-transform: flips only)")
+    parser.add_argument("--keep-best", type=int, default=default("keep_best"),
                         help="snapshots kept besides the last one (default 3)")
-    parser.add_argument("--eval-every", type=int, default=1,
+    parser.add_argument("--eval-every", type=int, default=default("eval_every"),
                         help="compute val mAP every N epochs (default 1)")
-    parser.add_argument("--train-split", default="train",
+    parser.add_argument("--train-split", default=default("train_split"),
                         help="ImageSets/Main list to train on (default train)")
-    parser.add_argument("--val-split", default="val",
+    parser.add_argument("--val-split", default=default("val_split"),
                         help="ImageSets/Main list for val loss and mAP (default val)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=default("seed"))
     parser.add_argument("--pseudo", metavar="PSEUDO_ROOT",
                         help="also train on the frames of this pseudo-labelled VOC root "
                              "(gesturekit pseudolabel; its train list if it has one, else all "
@@ -66,27 +76,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "run's saved settings (only --epochs may change)")
 
 
-def run(args: argparse.Namespace) -> int:
-    from detector.train import TrainConfig, default_learning_rate, resume_config, train
+def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The TrainConfig these options ask for (a resumed run's own, with --resume)."""
+    from detector.config import TrainConfig, default
+    from detector.train import resume_config
     from voc_tools.errors import GestureKitError
 
     for flag, value in (("--pseudo-min-score", args.pseudo_min_score),
                         ("--pseudo-weight", args.pseudo_weight)):
         if value is not None and not args.pseudo:
             raise GestureKitError(f"{flag} needs --pseudo PSEUDO_ROOT")
-    config = resume_config(args.out, args.epochs) if args.resume else TrainConfig(
+    if args.resume:
+        return resume_config(args.out, args.epochs)
+    return TrainConfig(
         root=args.root, out=args.out, backbone=args.backbone,
-        epochs=50 if args.epochs is None else args.epochs,
+        epochs=default("epochs") if args.epochs is None else args.epochs,
         steps=args.steps, batch_size=args.batch_size, image_min_side=args.image_min_side,
-        image_max_side=args.image_max_side, weights=args.weights,
-        learning_rate=default_learning_rate(args.weights) if args.lr is None else args.lr,
-        lr_schedule=args.lr_schedule, head_width=args.head_width,
-        fpn_width=args.fpn_width,
-        freeze_backbone=args.freeze_backbone,
-        random_transform=args.random_transform, keep_best=args.keep_best,
-        eval_every=args.eval_every, train_split=args.train_split,
+        image_max_side=args.image_max_side, weights=args.weights, learning_rate=args.lr,
+        lr_schedule=args.lr_schedule, head_width=args.head_width, fpn_width=args.fpn_width,
+        freeze_backbone=args.freeze_backbone, random_transform=args.random_transform,
+        keep_best=args.keep_best, eval_every=args.eval_every, train_split=args.train_split,
         val_split=args.val_split, seed=args.seed, pseudo_root=args.pseudo,
         pseudo_min_score=args.pseudo_min_score, pseudo_weight=args.pseudo_weight)
-    run_dir = train(config, resume=args.resume, force=args.force)
+
+
+def run(args: argparse.Namespace) -> int:
+    from detector.train import train
+
+    run_dir = train(config_from_args(args), resume=args.resume, force=args.force)
     print(f"run folder: {run_dir}  (pick the best snapshot: gesturekit best {run_dir})")
     return 0

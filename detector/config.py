@@ -1,0 +1,61 @@
+"""What a training run is asked to do, and the defaults every way of starting one shares.
+
+TensorFlow-free, so the CLI builds its options from these defaults without importing it:
+``gesturekit train``, the library's ``TrainConfig`` and the notebooks agree by construction.
+"""
+from __future__ import annotations
+
+from dataclasses import MISSING, dataclass, fields
+
+
+@dataclass
+class TrainConfig:
+    """Everything ``gesturekit train`` was asked to do; saved in the run folder.
+
+    The defaults are the kit's CPU recipe for real frames (issue 8's configuration with a
+    pyramid as narrow as the head, measured in ``bench/results/train.md``): a MobileNet
+    RetinaNet at 288..384 px that a 2-core machine trains at ~4 images/s. keras-retinanet's
+    own defaults (resnet50 at 800x1333, 50 epochs) take days on such a machine.
+    ``learning_rate`` None: :func:`default_learning_rate` for ``weights``."""
+
+    root: str
+    out: str
+    backbone: str = "mobilenet224_1.0"
+    epochs: int = 20
+    steps: int | None = None
+    batch_size: int = 4
+    image_min_side: int = 288
+    image_max_side: int = 384
+    weights: str = "imagenet"
+    freeze_backbone: bool = False
+    random_transform: bool = True
+    learning_rate: float | None = None
+    head_width: int = 64
+    fpn_width: int = 64
+    lr_schedule: str = "cosine"
+    keep_best: int = 3
+    eval_every: int = 1
+    train_split: str = "train"
+    val_split: str = "val"
+    seed: int = 0
+    pseudo_root: str | None = None
+    pseudo_min_score: float | None = None
+    pseudo_weight: float | None = None
+
+
+#: What a run folder's train_config.json lacked before a field existed: the value those
+#: runs were trained with (not today's default), so old runs resume as they were built.
+LEGACY_VALUES = {"fpn_width": 256}
+
+
+def default(name: str):  # type: ignore[no-untyped-def]
+    """The default of one TrainConfig field (for the CLI's options)."""
+    for field in fields(TrainConfig):
+        if field.name == name and field.default is not MISSING:
+            return field.default
+    raise KeyError(name)
+
+
+def default_learning_rate(weights: str) -> float:
+    """1e-5 (keras-retinanet's) when fine-tuning pretrained weights, 1e-4 from scratch."""
+    return 1e-4 if weights in ("none", "") else 1e-5
