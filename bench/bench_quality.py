@@ -244,18 +244,24 @@ def pose_arm(root: Path, split: str, out: Path, log: Path, train_split: str = "t
             "wall_s": round(cost["wall_s"] + train_cost["wall_s"], 1)}
 
 
-def yolo_arm(root: Path, split: str, out: Path, budget: float, log: Path) -> dict:
-    """(d): YOLOv8n in .venv-yolo on the YOLO export of the same lists."""
+def train_yolo(root: Path, out: Path, budget: float, log: Path, *options: str) -> dict:
+    """YOLOv8n in .venv-yolo for ``budget`` CPU seconds on the YOLO export of ``root``'s
+    lists (``bench/yolo_arm.py`` with ``options``); its wall and CPU seconds."""
     python = REPO / ".venv-yolo" / "bin" / "python"
     if not python.is_file():
         raise RuntimeError("no .venv-yolo: run scripts/setup_yolo_bench.sh first")
     export = out / "yolo_data"
     if not (export / "data.yaml").is_file():
         gesturekit("voc", "export", "yolo", str(root), str(export), log=log)
-    folder = "test" if split == "test" else "val"
-    cost = run_child([str(REPO / "bench" / "yolo_arm.py"), "--data", str(export / "data.yaml"),
+    return run_child([str(REPO / "bench" / "yolo_arm.py"), "--data", str(export / "data.yaml"),
                       "--out", str(out / "run"), "--cpu-seconds", str(budget), "--imgsz", "384",
-                      "--batch", "8", "--predict-split", folder], log, python=str(python))
+                      "--batch", "8", *options], log, python=str(python))
+
+
+def yolo_arm(root: Path, split: str, out: Path, budget: float, log: Path) -> dict:
+    """(d): YOLOv8n trained under the budget, its predictions scored like every arm's."""
+    cost = train_yolo(root, out, budget, log, "--predict-split",
+                      "test" if split == "test" else "val")
     result = score_predictions(out / "run" / "predictions.json", root, split)
     return {**result, **cost, **yolo_fields(out)}
 

@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_frames import cpu_model  # noqa: E402
-from bench.bench_quality import ENV, gesturekit, prepare  # noqa: E402
+from bench.bench_quality import ENV, gesturekit, prepare, train_yolo  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 MAIN = dict(backbone="mobilenet128_0.5", head_width=32, fpn_width=256, image_min_side=128,
@@ -216,19 +216,11 @@ def measure_stock(root: str, config: dict, steps: int, warmup: int) -> dict:
 
 def measure_yolo(root: Path, work: Path, cpu_seconds_budget: float) -> dict:
     """YOLOv8n's training throughput on the YOLO export of the same train list."""
-    python = REPO / ".venv-yolo" / "bin" / "python"
-    if not python.is_file():
-        raise RuntimeError("no .venv-yolo: run scripts/setup_yolo_bench.sh first")
-    export, run, log = work / "yolo_data", work / "yolo_run", work / "log.txt"
-    if not (export / "data.yaml").is_file():
-        gesturekit("voc", "export", "yolo", str(root), str(export), log=log)
-    subprocess.run([str(python), str(REPO / "bench" / "yolo_arm.py"), "--data",
-                    str(export / "data.yaml"), "--out", str(run), "--cpu-seconds",
-                    str(cpu_seconds_budget), "--imgsz", "384", "--batch", "8", "--no-val"],
-                   env=ENV, cwd=REPO, check=True, capture_output=True)
-    arm = json.loads((run / "yolo_arm.json").read_text())
-    per_image = 1 / arm["train_images_per_cpu_s"]
-    return {"images_per_s": arm["train_images_per_s"], "cpu_s_per_image": round(per_image, 3),
+    (work / "yolo").mkdir(parents=True, exist_ok=True)
+    train_yolo(root, work / "yolo", cpu_seconds_budget, work / "log.txt", "--no-val")
+    arm = json.loads((work / "yolo" / "run" / "yolo_arm.json").read_text())
+    return {"images_per_s": arm["train_images_per_s"],
+            "cpu_s_per_image": round(1 / arm["train_images_per_cpu_s"], 3),
             "system_share_of_cpu": None, "cpu_utilisation": None, "batch_making_share": None,
             "canvas": [384, 384]}
 

@@ -49,13 +49,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="augment with flips, rotation, shear, scaling, colour jitter "
                              "(default: on; --no-random-transform: flips only)")
     parser.add_argument("--keep-best", type=int, default=default("keep_best"),
-                        help="snapshots kept besides the last one (default 3)")
+                        help="snapshots kept besides the last one (default %(default)s)")
     parser.add_argument("--eval-every", type=int, default=default("eval_every"),
-                        help="compute val mAP every N epochs (default 1)")
+                        help="compute val mAP every N epochs (default %(default)s)")
     parser.add_argument("--train-split", default=default("train_split"),
-                        help="ImageSets/Main list to train on (default train)")
+                        help="ImageSets/Main list to train on (default %(default)s)")
     parser.add_argument("--val-split", default=default("val_split"),
-                        help="ImageSets/Main list for val loss and mAP (default val)")
+                        help="ImageSets/Main list for val loss and mAP (default %(default)s)")
     parser.add_argument("--seed", type=int, default=default("seed"))
     parser.add_argument("--pseudo", metavar="PSEUDO_ROOT",
                         help="also train on the frames of this pseudo-labelled VOC root "
