@@ -136,9 +136,11 @@ def test_small_real_run_every_backend(tmp_path: Path, cli_main, hands_video,  # 
     assert report["backends"]["tf_predict"]["speedup_vs_tf_predict"] == 1.0
     for name in ("openvino_fp32", "openvino_bf16", "openvino_int8"):
         assert report["backends"][name]["async"]["images_per_s"] > 0
-    # the exact FP32 backends see the same inputs and NMS settings: identical mAP
-    maps = {report["backends"][n]["map"] for n in ("tf_predict", "tf_function", "onnxruntime")}
-    assert len(maps) == 1
+    # the FP32 backends see the same inputs and NMS settings. Float rounding differs between
+    # TF and ONNX Runtime kernels, so a detection whose score ties another's can swap rank:
+    # the mAPs agree within a tenth of a point, not bit for bit (CI once saw 0.244681 / 0.24476)
+    maps = [report["backends"][n]["map"] for n in ("tf_predict", "tf_function", "onnxruntime")]
+    assert max(maps) - min(maps) <= 1e-3, maps
     assert report["model"]["head_width"] == 32 and report["model"]["input_hw"] == [128, 171]
     assert set(report["end_to_end"]) == {"val JPEGs", "video hands.mp4"}
     assert report["end_to_end"]["video hands.mp4"]["openvino_int8"]["frames"] == 5
