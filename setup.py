@@ -9,7 +9,9 @@ setup(
     packages=find_packages(include=["gesturekit*", "voc_tools*", "detector*",
                                     "sample_data*", "convert*", "runtime*",
                                     "pose*", "labeling*", "clips*", "classifier*", "posecls*"]),
-    package_data={"runtime": ["cards/*.yaml"]},
+    package_data={"runtime": ["cards/*.yaml"],
+                  # the shipped hand detector (--weights hands) and its card
+                  "detector": ["weights/hands.h5", "weights/hands.json", "weights/HANDS.md"]},
     py_modules=["testDetector"],
     install_requires=[
         "tensorflow>=2.21,<2.22",

@@ -29,6 +29,7 @@ class TrainConfig:
     weights: str = "imagenet"
     freeze_backbone: bool = False
     random_transform: bool = True
+    strong_augment: bool = False
     learning_rate: float | None = None
     head_width: int = 64
     fpn_width: int = 64

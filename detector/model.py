@@ -6,6 +6,7 @@ from pathlib import Path
 from voc_tools.errors import GestureKitError
 
 from . import compat  # noqa: F401
+from .hands import HANDS, load_hands_weights
 from keras_retinanet import losses, models  # noqa: E402
 from keras_retinanet.utils.anchors import make_shapes_callback  # noqa: E402
 from keras_retinanet.utils.model import freeze as freeze_model  # noqa: E402
@@ -74,19 +75,22 @@ def pyramid_features(fpn_width: int) -> dict:
 
 def build_training_model(backbone_name: str, num_classes: int, weights: str | None,
                          freeze_backbone: bool, learning_rate: float,
-                         head_width: int = 256,
-                         fpn_width: int = 256):  # type: ignore[no-untyped-def]
+                         head_width: int = 256, fpn_width: int = 256,
+                         compile_model: bool = True):  # type: ignore[no-untyped-def]
     """A compiled training model (focal + smooth-L1 losses) for ``num_classes`` classes.
 
-    ``weights``: None (from scratch), 'imagenet', or a path to an .h5 whose layers are
-    loaded by name (mismatching layers, e.g. another class count, are skipped).
+    ``weights``: None (from scratch), 'imagenet', 'hands' (the kit's hand detector, see
+    :mod:`detector.hands`), or a path to an .h5 whose layers are loaded by name
+    (mismatching layers, e.g. another class count, are skipped).
     """
     backbone = get_backbone(backbone_name)
     modifier = freeze_model if freeze_backbone else None
     model = backbone.retinanet(num_classes, modifier=modifier,
                                submodels=head_submodels(num_classes, head_width, fpn_width),
                                **pyramid_features(fpn_width))
-    if weights == "imagenet":
+    if weights == HANDS:
+        load_hands_weights(model, num_classes)
+    elif weights == "imagenet":
         model.load_weights(imagenet_weights(backbone_name), by_name=True, skip_mismatch=True)
     elif weights:
         path = Path(weights)
@@ -97,6 +101,8 @@ def build_training_model(backbone_name: str, num_classes: int, weights: str | No
         except (OSError, ValueError) as err:
             raise GestureKitError(f"cannot load weights ({str(err).splitlines()[0]})",
                                   path) from None
+    if not compile_model:
+        return model
     # keras-retinanet passes lr=..., which current Keras ignores: pass learning_rate.
     model.compile(loss={"regression": losses.smooth_l1(), "classification": losses.focal()},
                   optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=0.001))

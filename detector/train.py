@@ -14,15 +14,15 @@ from voc_tools.outputs import check_output_folder, refuse_inside
 
 from . import compat  # noqa: F401
 from .config import LEGACY_VALUES, TrainConfig, default_learning_rate  # noqa: F401
-from keras_retinanet.utils.image import random_visual_effect_generator  # noqa: E402
-from keras_retinanet.utils.transform import random_transform_generator  # noqa: E402
 from tensorflow import keras  # noqa: E402
 
+from .augment import augmentation  # noqa: E402
 from .batchnorm import RecalibrateBatchNorm  # noqa: E402
 from .callbacks import RunRecorder, ValLoss, ValMap, snapshot_name  # noqa: E402
 from .inference import save_h5  # noqa: E402
 from .loop import fit  # noqa: E402
 from .data import VocGenerator  # noqa: E402
+from .hands import HANDS, architecture_mismatch  # noqa: E402
 from .pseudo import pseudo_image_ids, sampling_repeats  # noqa: E402
 from .metadata import ModelMetadata, preprocess_mode  # noqa: E402
 from .model import build_training_model, prediction_model, shapes_callback  # noqa: E402
@@ -36,16 +36,7 @@ RESUME_FILE = "resume.json"
 
 def _generators(config: TrainConfig, classes: list[str],
                 pseudo_ids: list[str]) -> tuple[VocGenerator, VocGenerator]:
-    if config.random_transform:
-        transform = random_transform_generator(
-            min_rotation=-0.1, max_rotation=0.1, min_translation=(-0.1, -0.1),
-            max_translation=(0.1, 0.1), min_shear=-0.1, max_shear=0.1,
-            min_scaling=(0.9, 0.9), max_scaling=(1.1, 1.1), flip_x_chance=0.5)
-        effects = random_visual_effect_generator(
-            contrast_range=(0.9, 1.1), brightness_range=(-.1, .1),
-            hue_range=(-0.05, 0.05), saturation_range=(0.95, 1.05))
-    else:
-        transform, effects = random_transform_generator(flip_x_chance=0.5), None
+    transform, effects = augmentation(config.random_transform, config.strong_augment)
     mode = preprocess_mode(config.backbone)
     common = dict(batch_size=config.batch_size, image_min_side=config.image_min_side,
                   image_max_side=config.image_max_side,
@@ -88,6 +79,10 @@ def _validate(config: TrainConfig) -> None:
             raise GestureKitError(f"{flag} must be at least {least} (got {value})")
     if not config.learning_rate > 0:
         raise GestureKitError(f"--lr must be positive (got {config.learning_rate})")
+    if config.weights == HANDS:
+        mismatch = architecture_mismatch(asdict(config))
+        if mismatch:
+            raise GestureKitError(mismatch)
 
 
 def _prepare_run_dir(config: TrainConfig, resume: bool, force: bool) -> dict | None:

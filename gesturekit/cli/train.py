@@ -27,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-max-side", type=int, default=default("image_max_side"),
                         help="... and the longer at most this (default %(default)s)")
     parser.add_argument("--weights", default=default("weights"),
-                        help="imagenet (downloads once), none (from scratch) or PATH to .h5 "
+                        help="hands (the kit's hand detector, shipped with it), imagenet "
+                             "(downloads once), none (from scratch) or PATH to .h5 "
                              "(default %(default)s)")
     parser.add_argument("--lr", type=float, default=default("learning_rate"),
                         help="Adam learning rate (default 1e-5 with pretrained weights, "
@@ -48,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         default=default("random_transform"),
                         help="augment with flips, rotation, shear, scaling, colour jitter "
                              "(default: on; --no-random-transform: flips only)")
+    parser.add_argument("--strong-augment", action="store_true",
+                        default=default("strong_augment"),
+                        help="stronger augmentation: scale 0.6-1.4 with 20%% shifts (crops), "
+                             "wide colour jitter, some frames blurred or grey (the hand "
+                             "pretraining's)")
     parser.add_argument("--keep-best", type=int, default=default("keep_best"),
                         help="snapshots kept besides the last one (default %(default)s)")
     parser.add_argument("--eval-every", type=int, default=default("eval_every"),
@@ -95,6 +101,7 @@ def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         image_max_side=args.image_max_side, weights=args.weights, learning_rate=args.lr,
         lr_schedule=args.lr_schedule, head_width=args.head_width, fpn_width=args.fpn_width,
         freeze_backbone=args.freeze_backbone, random_transform=args.random_transform,
+        strong_augment=args.strong_augment,
         keep_best=args.keep_best, eval_every=args.eval_every, train_split=args.train_split,
         val_split=args.val_split, seed=args.seed, pseudo_root=args.pseudo,
         pseudo_min_score=args.pseudo_min_score, pseudo_weight=args.pseudo_weight)
