@@ -86,9 +86,9 @@ def write_report(results: dict, meta: dict) -> None:
     (RESULTS / "hands_arch.json").write_text(json.dumps({"meta": meta, "results": results},
                                                         indent=2) + "\n")
     lines = ["# Hand detector candidates: OpenVINO INT8 speed on 640x480 frames", "",
-             f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores. End to end = decode a 640x480 frame of "
-             f"{meta['video']}, resize and normalise, infer (NMS inside), select; one frame "
-             f"at a time over {meta['frames']} frames. Latency = the INT8 network alone at "
+             f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores. "
+             f"End to end = decode a frame of {meta['video']}, resize and normalise, "
+             f"infer (NMS inside), select; one frame at a time over {meta['frames']} frames. Latency = the INT8 network alone at "
              "the candidate's input.", "",
              "| candidate | backbone | head/pyramid | input | parameters | .h5 MB | "
              "INT8 ms | end-to-end FPS |", "|---|---|---|---|---|---|---|---|"]

@@ -97,14 +97,16 @@ def card_markdown(card: dict) -> str:
              f"One class, `hand`. RetinaNet, {card['backbone']} backbone, heads and feature "
              f"pyramid {card['head_width']}/{card['fpn_width']} filters wide, trained at "
              f"{card['image_min_side']}..{card['image_max_side']} px from random weights "
-             f"on a {card['training']['machine']} CPU in {card['training']['wall_minutes']} "
+             f"on a {card['training']['machine']} in {card['training']['wall_minutes']} "
              f"minutes ({card['training']['cpu_minutes']} CPU-minutes).", "",
              f"Rebuild: `{card['command']}` (needs `../shared`).", "",
              "## Data and licences", "", "| source | images | licence | attribution |",
              "|---|---|---|---|"]
     for name, data in card["data"].items():
         lines.append(f"| {name} | {data['images']} | {data['licence']} | {data['source']} |")
-    lines += ["", "Weights trained on CC BY 4.0 data: when you publish this model, or a "
+    lines += ["", "Images used for training and validation; each set's published test "
+              "split was held out of both.", "",
+              "Weights trained on CC BY 4.0 data: when you publish this model, or a "
               "model fine-tuned from it, attribute the two Roboflow datasets above.", "",
               "## Hand AP@0.5 on each source's held-back val part", "",
               "Capture groups (a WhatsApp day, a block of video frames, a sample take) are "

@@ -1,5 +1,6 @@
 """The README's main job, run exactly as a user runs it: ./run_sample.sh on the built-in
-sample. It must learn (val mAP >= 0.3), convert, evaluate and draw detections."""
+sample. Fine-tuned from the shipped hand detector it must reach val mAP >= 0.6, convert,
+evaluate and draw detections."""
 from __future__ import annotations
 
 import json
@@ -21,11 +22,11 @@ def test_run_sample_learns_converts_and_detects(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
     evaluation = json.loads((out / "model" / "eval_val.json").read_text())
-    # "Learns": an untrained model scores ~0.05 (epoch 1). The same seeded 900 steps reached
-    # 0.69 on this 2-core dev machine and 0.39 on a CI machine: from-scratch training at this
-    # budget is not reproducible even on one machine (thread timing: two seeded runs of one
-    # bench arm gave 0.56 and 0.67), so 0.3 asserts learning, not one run's luck.
-    assert evaluation["map"] >= 0.3, evaluation
+    # "Learns from the shipped hand detector": from random weights the same 900 steps reached
+    # 0.64-0.69 on the 2-core dev machine and 0.39 on a CI machine; fine-tuned from --weights
+    # hands, every run scored >= 0.70 on val after its second of 10 epochs (best 0.84 here).
+    # Seeded runs still vary with thread timing, so 0.6 asserts the transfer, not one run.
+    assert evaluation["map"] >= 0.6, evaluation
     assert f"mAP@0.5 = {evaluation['map']:.4f}" in result.stdout
     assert (out / "model" / "pr_val.png").stat().st_size > 0
     assert (out / "run" / "curves.png").stat().st_size > 0

@@ -31,8 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(downloads once), none (from scratch) or PATH to .h5 "
                              "(default %(default)s)")
     parser.add_argument("--lr", type=float, default=default("learning_rate"),
-                        help="Adam learning rate (default 1e-5 with pretrained weights, "
-                             "1e-4 from scratch)")
+                        help="Adam learning rate (default 1e-3 from hands, 1e-4 from "
+                             "scratch, 1e-5 from other pretrained weights)")
     parser.add_argument("--lr-schedule", choices=("cosine", "constant"),
                         default=default("lr_schedule"),
                         help="cosine: linear warm-up then cosine decay to 0 over the run; "
