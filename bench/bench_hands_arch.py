@@ -88,8 +88,8 @@ def write_report(results: dict, meta: dict) -> None:
     lines = ["# Hand detector candidates: OpenVINO INT8 speed on 640x480 frames", "",
              f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores. "
              f"End to end = decode a frame of {meta['video']}, resize and normalise, "
-             f"infer (NMS inside), select; one frame at a time over {meta['frames']} frames. Latency = the INT8 network alone at "
-             "the candidate's input.", "",
+             f"infer (NMS inside), select; one frame at a time over {meta['frames']} frames. "
+             "Latency = the INT8 network alone at the candidate's input.", "",
              "| candidate | backbone | head/pyramid | input | parameters | .h5 MB | "
              "INT8 ms | end-to-end FPS |", "|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():

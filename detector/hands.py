@@ -43,16 +43,20 @@ def architecture_mismatch(values: dict) -> str | None:
             "; leave these options at their defaults")
 
 
+def _hand_model(card: dict):  # type: ignore[no-untyped-def]
+    """The card's one-class network, uncompiled, to load hand weights into."""
+    from .model import build_training_model
+
+    return build_training_model(card["backbone"], 1, None, False, 1e-4, card["head_width"],
+                                card["fpn_width"], compile_model=False)
+
+
 def load_hands_weights(model, num_classes: int):  # type: ignore[no-untyped-def]
     """Load the shipped weights into ``model`` (built for ``num_classes`` classes with the
     card's architecture); the class score layer is the hand's, repeated per class."""
     import numpy as np
 
-    from .model import build_training_model
-
-    card = hands_card()
-    hand = build_training_model(card["backbone"], 1, None, False, 1e-4, card["head_width"],
-                                card["fpn_width"], compile_model=False)
+    hand = _hand_model(hands_card())
     hand.load_weights(str(HANDS_WEIGHTS))
     # the same architecture built twice lists its layers in the same order (auto-numbered
     # names such as the input's differ between the two builds, so match by position)
@@ -74,12 +78,9 @@ def write_hands_card(snapshot: str | Path, card: dict,
     """Ship a pretraining run's ``snapshot``: its weights (no optimizer state) as
     ``hands.h5``, ``card`` as ``hands.json`` and a readable ``HANDS.md``, in ``dest``
     (default: the package's weights folder). Returns the files written."""
-    from .model import build_training_model
-
     folder = Path(dest) if dest is not None else WEIGHTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    model = build_training_model(card["backbone"], 1, None, False, 1e-4, card["head_width"],
-                                 card["fpn_width"], compile_model=False)
+    model = _hand_model(card)
     model.load_weights(str(snapshot))
     weights, card_path, readme = (folder / HANDS_WEIGHTS.name, folder / HANDS_CARD.name,
                                   folder / "HANDS.md")

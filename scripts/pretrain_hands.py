@@ -28,17 +28,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-SHARED = REPO.parent / "shared"
-SETS = {"fingers": "data/fingers-roboflow-yolo", "rf100": "data/rf100-hand-gestures-yolo"}
-VIDEO = SHARED / "videos" / "hands.mp4"
+from bench.bench_quality import SETS, SHARED, gesturekit  # noqa: E402  (SHARED: ../shared/data)
+
+VIDEO = SHARED.parent / "videos" / "hands.mp4"
+#: the labelled sources, each scored on its own part of val
+SOURCES = (*SETS, "sample")
 #: bench/results/hands_arch.md: the candidate that runs >= 100 FPS end to end in INT8
 ARCHITECTURE = dict(backbone="mobilenet224_0.5", head_width=32, fpn_width=32,
                     image_min_side=192, image_max_side=256)
@@ -74,19 +74,6 @@ LIMITS = [
 ]
 
 
-def gesturekit(*argv: str, log: Path, ok: tuple[int, ...] = (0,),
-               python: str = sys.executable) -> None:
-    """Run one ``gesturekit`` verb, its output appended to ``log``; stop on failure."""
-    with log.open("a") as handle:
-        handle.write(f"\n$ gesturekit {' '.join(argv)}\n")
-        handle.flush()
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        code = subprocess.call([python, "-m", "gesturekit", *argv], stdout=handle,
-                               stderr=subprocess.STDOUT, env=env)
-    if code not in ok:
-        raise SystemExit(f"gesturekit {argv[0]} failed (exit {code}); see {log}")
-
-
 def ids_of(root: Path) -> set[str]:
     return {p.stem for p in (root / "Annotations").glob("*.xml")}
 
@@ -103,7 +90,7 @@ def labelled_root(work: Path, log: Path) -> Path:
     root = work / "data" / "hands"
     lists: dict[str, list[str]] = {"train": [], "val": []}
     gesturekit("voc", "init", str(root), "--classes", "hand", log=log)
-    for name in (*SETS, "sample"):
+    for name in SOURCES:
         own = work / "data" / name
         if name == "sample":
             own = sample_root(own, log)
@@ -207,25 +194,18 @@ def train(root: Path, pseudo: Path | None, run: Path, epochs: int, log: Path) ->
                 "--strong-augment", "--seed", str(r["seed"])]
         if pseudo is not None:
             argv += ["--pseudo", str(pseudo)]
-    start, cpu = time.time(), _children_cpu()
     print(f"training ({'resumed' if '--resume' in argv else 'new'}); progress in {log}",
           flush=True)
-    gesturekit(*argv, log=log)
-    spent = {"wall_s": spent["wall_s"] + time.time() - start,
-             "cpu_s": spent["cpu_s"] + _children_cpu() - cpu}
+    took = gesturekit(*argv, log=log)
+    spent = {key: spent[key] + took[key] for key in spent}
     clock.write_text(json.dumps(spent) + "\n")
     return spent
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def score(model: Path, root: Path, log: Path) -> dict:
     """AP@0.5 of ``hand`` on each source's part of val."""
     scores = {}
-    for name in ("fingers", "rf100", "sample"):
+    for name in SOURCES:
         split = f"val_{name}"
         gesturekit("evaluate", str(model / "inference.h5"), str(root), "--split", split,
                    "--out", str(model), log=log)
@@ -260,7 +240,7 @@ def main() -> int:
 
     from detector.hands import write_hands_card
     counts = {name: len((root / "ImageSets" / "Main" / f"{name}.txt").read_text().split())
-              for name in ("fingers", "rf100", "sample")}
+              for name in SOURCES}
     if pseudo is not None:
         counts["hands.mp4"] = len(ids_of(pseudo))
     card = {**ARCHITECTURE, "classes": ["hand"], "snapshot": snapshot.name,
@@ -281,4 +261,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except (RuntimeError, subprocess.CalledProcessError) as err:  # a verb failed: one line
+        raise SystemExit(f"pretrain_hands: {err}") from None

@@ -2,7 +2,6 @@
 from it, what its card says, and that the weights the kit ships are the card's."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -98,4 +97,4 @@ def test_the_shipped_weights_match_their_card() -> None:
     assert "attribute the two Roboflow datasets" in readme
     model = build_training_model(card["backbone"], 2, "hands", False, 1e-4,
                                  card["head_width"], card["fpn_width"])
-    assert json.loads(hands.HANDS_CARD.read_text()) == card and model.outputs
+    assert model.get_layer("classification_submodel").output_shape[-1] == 2

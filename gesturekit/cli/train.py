@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         default=default("random_transform"),
                         help="augment with flips, rotation, shear, scaling, colour jitter "
                              "(default: on; --no-random-transform: flips only)")
-    parser.add_argument("--strong-augment", action="store_true",
+    parser.add_argument("--strong-augment", action=argparse.BooleanOptionalAction,
                         default=default("strong_augment"),
                         help="stronger augmentation: scale 0.6-1.4 with 20%% shifts (crops), "
                              "wide colour jitter, some frames blurred or grey (the hand "
