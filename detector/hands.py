@@ -40,7 +40,8 @@ def architecture_mismatch(values: dict) -> str | None:
     if not wrong:
         return None
     return ("--weights hands fixes the architecture: " + "; ".join(wrong) +
-            "; leave these options at their defaults")
+            "; leave these options at their defaults, or train another architecture with "
+            "--weights imagenet or none")
 
 
 def _hand_model(card: dict):  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 from voc_tools.classes import read_classes
@@ -13,7 +13,7 @@ from voc_tools.layout import VocLayout
 from voc_tools.outputs import check_output_folder, refuse_inside
 
 from . import compat  # noqa: F401
-from .config import LEGACY_VALUES, TrainConfig, default_learning_rate  # noqa: F401
+from .config import LEGACY_VALUES, TrainConfig, resolved  # noqa: F401
 from tensorflow import keras  # noqa: E402
 
 from .augment import augmentation  # noqa: E402
@@ -161,8 +161,7 @@ def train(config: TrainConfig, resume: bool = False,
     into a non-empty ``config.out`` that is not a run (same-name files are replaced)."""
     import tensorflow as tf
 
-    if config.learning_rate is None:
-        config = replace(config, learning_rate=default_learning_rate(config.weights))
+    config = resolved(config)
     _validate(config)
     layout = VocLayout(config.root).require()
     classes = read_classes(layout.classes_file)

@@ -181,7 +181,11 @@ def train(root: Path, pseudo: Path | None, run: Path, epochs: int, log: Path) ->
     """Train (or resume) the run; CPU and wall seconds of this sitting added to the run's."""
     clock = run / "pretrain_time.json"
     spent = json.loads(clock.read_text()) if clock.is_file() else {"wall_s": 0, "cpu_s": 0}
-    if (run / "resume.json").is_file() or (run / "train_config.json").is_file():
+    resume = run / "resume.json"
+    if resume.is_file() and json.loads(resume.read_text()).get("epoch", 0) >= epochs:
+        print(f"training: done ({epochs} epochs in {run})", flush=True)
+        return spent  # a rerun after the run finished adds no time
+    if resume.is_file() or (run / "train_config.json").is_file():
         argv = ["train", str(root), "--out", str(run), "--resume", "--epochs", str(epochs)]
     else:
         a, r = ARCHITECTURE, RECIPE

@@ -5,7 +5,7 @@ import json
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from detector.config import TrainConfig
+from detector.config import TrainConfig, resolved
 from detector.train import resume_config
 from gesturekit.cli import build_parser
 from gesturekit.cli.train import config_from_args
@@ -43,3 +43,20 @@ def test_a_run_saved_before_the_pyramid_option_resumes_with_its_256_pyramid(
     (tmp_path / "train_config.json").write_text(json.dumps(saved))
     config = resume_config(tmp_path)
     assert config.fpn_width == 256 and config.head_width == saved["head_width"]
+
+
+def test_the_learning_rate_follows_the_weights_unless_set() -> None:
+    assert resolved(TrainConfig(root="R", out="O")).learning_rate == 1e-3
+    assert resolved(TrainConfig(root="R", out="O", weights="none")).learning_rate == 1e-4
+    assert resolved(_cli_config("R", "--out", "O", "--lr", "0.02")).learning_rate == 0.02
+
+
+def test_the_defaults_are_the_shipped_hand_models_architecture() -> None:
+    """`gesturekit train ROOT --out RUN` fine-tunes the hand detector as it was built."""
+    from detector.hands import architecture_mismatch, hands_card
+
+    defaults = TrainConfig(root="R", out="O")
+    assert architecture_mismatch(asdict(defaults)) is None
+    card = hands_card()
+    assert (defaults.image_min_side, defaults.image_max_side) == (
+        card["image_min_side"], card["image_max_side"])
