@@ -39,6 +39,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--image", required=True, help="image to run the detector on")
     parser.add_argument("--output", help="where to write the annotated image "
                         "(default: <image stem>_detections.jpg in the current folder)")
+    parser.add_argument("--hand-detector", action="store_true",
+                        help="with --pose, the hybrid route: also MediaPipe on the crops of "
+                             "the kit's shipped hand detector's boxes (finds hands MediaPipe "
+                             "misses on the whole image)")
     parser.add_argument("--threshold", type=float, default=0.5,
                         help="minimum score of a drawn detection (default 0.5)")
     return parser.parse_args(argv)
@@ -70,10 +74,13 @@ def detect_and_draw(args: argparse.Namespace) -> None:
                               f"{', '.join(IMAGE_EXTENSIONS)})", output)
     bounded = read_image_bounded(image_path)
     image, scale = bounded.pixels, bounded.scale
+    if args.hand_detector and not args.pose:
+        raise GestureKitError("--hand-detector is for the pose route: add --pose POSE_MODEL")
     if args.pose:
         from runtime.pose_detector import PoseDetector
 
-        with PoseDetector(args.pose, backend=args.backend) as detector:
+        with PoseDetector(args.pose, backend=args.backend,
+                          hand_detector=args.hand_detector) as detector:
             detections = detector.detect(image, score_threshold=args.threshold)
     else:
         if args.card and Path(args.model).suffix == ".h5":

@@ -74,6 +74,22 @@ def load_hands_weights(model, num_classes: int):  # type: ignore[no-untyped-def]
     return model
 
 
+def hand_detector():  # type: ignore[no-untyped-def]
+    """The shipped hand detector as a :class:`~detector.inference.KerasDetector` (class
+    ``hand``, the card's input size): the hybrid route's first stage."""
+    from .inference import KerasDetector
+    from .metadata import ModelMetadata
+    from .model import prediction_model
+
+    card = hands_card()
+    model = _hand_model(card)
+    model.load_weights(str(HANDS_WEIGHTS))
+    metadata = ModelMetadata(classes=list(card["classes"]), backbone=card["backbone"],
+                             image_min_side=card["image_min_side"],
+                             image_max_side=card["image_max_side"], model_type="inference")
+    return KerasDetector(prediction_model(model), metadata)
+
+
 def write_hands_card(snapshot: str | Path, card: dict,
                      dest: str | Path | None = None) -> list[Path]:
     """Ship a pretraining run's ``snapshot``: its weights (no optimizer state) as

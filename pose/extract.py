@@ -23,9 +23,10 @@ from voc_tools.classes import read_classes
 from voc_tools.errors import GestureKitError
 from voc_tools.layout import VocLayout
 
+from .crops import hybrid_landmarker
 from .hands import HandsResult
 from .keypoints import FORMAT, KeypointSet, annotations_fingerprint, empty_rows
-from .retry import DEFAULT_RETRY, RetryLandmarker, RetryOptions
+from .retry import DEFAULT_RETRY, RetryOptions
 
 SHOWN = 5  # ids named in a summary line
 
@@ -77,6 +78,8 @@ class ExtractReport:
     seconds: float = 0.0
     retried: int = 0    # images without a hand on the first pass
     recovered: int = 0  # of those, where a second pass found one
+    cropped: int | None = None  # --hand-detector: crops of detector boxes tried
+    from_crops: int = 0         # and hands found in them
 
     @property
     def ms_per_image(self) -> float:
@@ -87,7 +90,8 @@ class ExtractReport:
         return {"images": self.images, "matched": self.matched,
                 "unmatched_boxes": self.unmatched_boxes, "no_hand_images": self.no_hand_images,
                 "unlabelled_hands": self.unlabelled_hands, "retried": self.retried,
-                "recovered": self.recovered, "ms_per_image": round(self.ms_per_image, 1)}
+                "recovered": self.recovered, "cropped": self.cropped,
+                "from_crops": self.from_crops, "ms_per_image": round(self.ms_per_image, 1)}
 
     def lines(self) -> list[str]:
         """A human summary: one line per kind of problem."""
@@ -99,6 +103,9 @@ class ExtractReport:
         if self.retried:
             out.append(f"second pass: a hand found in {self.recovered} of {self.retried} "
                        "images where the first pass found none")
+        if self.cropped is not None:
+            out.append(f"hand detector: {self.from_crops} hand(s) found in {self.cropped} "
+                       "crop(s) of its boxes, where MediaPipe found none in the whole image")
         if self.unmatched_boxes:
             out.append(f"{len(self.unmatched_boxes)} labelled boxes without a hand: "
                        + some([u["image"] for u in self.unmatched_boxes]))
@@ -151,11 +158,13 @@ def _image_rows(image_id: str, layout: VocLayout, found: HandsResult, label_of: 
 def extract_keypoints(root: str | Path, split: str | None = None, iou_threshold: float = 0.3,
                       margin: float = 0.15, max_hands: int = 2, min_confidence: float = 0.5,
                       progress: bool = True, cover_threshold: float | None = None,
-                      retry: RetryOptions = DEFAULT_RETRY) -> tuple[KeypointSet, ExtractReport]:
+                      retry: RetryOptions = DEFAULT_RETRY,
+                      hand_detector: bool = False) -> tuple[KeypointSet, ExtractReport]:
     """The landmarks of every labelled box of ``root``'s annotated images (or of the
     ``split`` list), matched to MediaPipe's hands (``cover_threshold`` None: on IoU
-    only; ``retry``: second passes where no hand was found), and what could not be
-    matched."""
+    only; ``retry``: second passes where no hand was found; ``hand_detector``: also
+    MediaPipe on the crops of the shipped hand detector's boxes, :mod:`pose.crops`), and
+    what could not be matched."""
     from tqdm import tqdm
 
     layout = VocLayout(Path(root)).require()
@@ -172,7 +181,7 @@ def extract_keypoints(root: str | Path, split: str | None = None, iou_threshold:
     label_of = {name: i for i, name in enumerate(classes)}
     report = ExtractReport(images=len(image_ids))
     rows: list[dict] = []
-    with RetryLandmarker(max_hands, min_confidence, retry) as landmarker:
+    with hybrid_landmarker(max_hands, min_confidence, retry, hand_detector) as landmarker:
         for index, image_id in enumerate(tqdm(image_ids, desc="keypoints", unit="image",
                                               disable=not progress)):
             if index == 1:  # the first image also loads MediaPipe's models: not timed
@@ -184,6 +193,8 @@ def extract_keypoints(root: str | Path, split: str | None = None, iou_threshold:
             report.seconds = time.perf_counter() - started
         version = landmarker.version
         report.retried, report.recovered = landmarker.retried, landmarker.recovered
+        if hand_detector:
+            report.cropped, report.from_crops = landmarker.cropped, landmarker.from_crops
     columns = empty_rows()
     if rows:
         columns = {name: np.asarray([row[name] for row in rows], column.dtype
@@ -195,6 +206,7 @@ def extract_keypoints(root: str | Path, split: str | None = None, iou_threshold:
             "fingerprint": annotations_fingerprint(layout, list(image_ids)),
             "iou_threshold": iou_threshold, "cover_threshold": cover_threshold,
             "margin": margin, "min_confidence": min_confidence, "retry": retry.to_dict(),
+            "hand_detector": hand_detector,
             "mediapipe": version,
             "report": report.to_dict()}
     return KeypointSet(**columns, meta=meta), report

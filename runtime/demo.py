@@ -152,16 +152,17 @@ def open_window() -> None:
 def load_models(detector: str | Path, detector_card: str | Path | None = None,
                 classifier: str | Path | None = None,
                 classifier_card: str | Path | None = None,
-                backend: str = "auto") -> tuple[Any, ServedModel | None]:
+                backend: str = "auto",
+                hand_detector: bool = False) -> tuple[Any, ServedModel | None]:
     """The detector (.h5, .onnx, or .xml served by OpenVINO; or a pose classifier, for the
-    MediaPipe pose route) and the clip classifier (.xml or .onnx, OpenVINO) with their cards;
+    MediaPipe pose route, with ``hand_detector`` the hybrid route) and the clip classifier (.xml or .onnx, OpenVINO) with their cards;
     a model of the other kind is a one-line error."""
     from .backends import choose_backend, load_detector
     from .pose_detector import open_pose_route
 
     server = ModelServer()
     path = Path(detector)
-    pose = open_pose_route(path, backend)
+    pose = open_pose_route(path, backend, hand_detector)
     if pose is not None:
         found = pose
     elif choose_backend(path, backend) == "openvino":

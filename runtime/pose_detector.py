@@ -24,7 +24,8 @@ from detector.inference import Detections, select
 from pose.boxes import calibrate_boxes
 from pose.classify import class_prior, hand_probabilities
 from pose.hands import HandsResult
-from pose.retry import DEFAULT_RETRY, RetryLandmarker, RetryOptions
+from pose.crops import hybrid_landmarker
+from pose.retry import DEFAULT_RETRY, RetryOptions
 from voc_tools.errors import GestureKitError
 
 from .backends import choose_backend
@@ -110,10 +111,12 @@ def is_pose_model(path: str | Path) -> bool:
         "pose_classifier" in card.read_text(encoding="utf-8", errors="replace")
 
 
-def open_pose_route(path: str | Path, backend: str = "auto") -> "PoseDetector | None":
+def open_pose_route(path: str | Path, backend: str = "auto",
+                    hand_detector: bool = False) -> "PoseDetector | None":
     """A :class:`PoseDetector` when ``path`` is a pose classifier (see
     :func:`is_pose_model`), else None: lets a tool taking ``--detector`` take either route."""
-    return PoseDetector(path, backend=backend) if is_pose_model(path) else None
+    return (PoseDetector(path, backend=backend, hand_detector=hand_detector)
+            if is_pose_model(path) else None)
 
 
 class PoseDetector:
@@ -124,7 +127,7 @@ class PoseDetector:
                  min_confidence: float = 0.5, max_hands: int = 2,
                  backend: str = "auto", retry: RetryOptions = DEFAULT_RETRY,
                  box_calibration: bool = True, mirror_tta: bool = False,
-                 prior_weight: float = 0.0) -> None:
+                 prior_weight: float = 0.0, hand_detector: bool = False) -> None:
         given = hasattr(pose_model, "predict")
         self.classifier = pose_model if given else load_pose_classifier(pose_model, backend)
         metadata = pose_metadata(self.classifier, None if given else
@@ -133,7 +136,7 @@ class PoseDetector:
         self.calibration = metadata.get("box_calibration") if box_calibration else None
         self.prior = class_prior(metadata.get("train_counts") or {}, self.classes,
                                  prior_weight) if prior_weight else None
-        self.landmarker = RetryLandmarker(max_hands, min_confidence, retry)
+        self.landmarker = hybrid_landmarker(max_hands, min_confidence, retry, hand_detector)
 
     @property
     def classes(self) -> list[str]:
@@ -182,8 +185,8 @@ def evaluate_pose_route(pose_model: str | Path, root: str | Path, split: str = "
                         margin: float = 0.15, min_confidence: float = 0.5,
                         max_hands: int = 2, backend: str = "auto",
                         retry: RetryOptions = DEFAULT_RETRY, box_calibration: bool = True,
-                        mirror_tta: bool = False,
-                        prior_weight: float = 0.0) -> tuple[Any, dict]:
+                        mirror_tta: bool = False, prior_weight: float = 0.0,
+                        hand_detector: bool = False) -> tuple[Any, dict]:
     """The pose route's VOC mAP on a split, by the code of ``gesturekit evaluate``
     (:func:`detector.evaluate.evaluate_and_report`); writes ``eval_<split>.json`` (with ms
     per image) and ``pr_<split>.png``. Returns the
@@ -195,14 +198,18 @@ def evaluate_pose_route(pose_model: str | Path, root: str | Path, split: str = "
     split_image_ids(layout, split)  # an empty list fails before MediaPipe starts
     model_file = pose_model_file(Path(pose_model))
     with PoseDetector(model_file, margin, min_confidence, max_hands, backend, retry,
-                      box_calibration, mirror_tta, prior_weight) as detector:
+                      box_calibration, mirror_tta, prior_weight, hand_detector) as detector:
         result, report = evaluate_and_report(
             detector, layout, split, model_file, out_dir, iou_threshold, score_threshold,
             max_detections, label=f"pose route ({model_file.name})", timed=True,
             report_fields={"route": "pose", "margin": margin,
                            "min_confidence": min_confidence, "retry": retry.to_dict(),
                            "box_calibration": detector.calibration is not None,
-                           "mirror_tta": mirror_tta, "prior_weight": prior_weight})
+                           "mirror_tta": mirror_tta, "prior_weight": prior_weight,
+                           "hand_detector": hand_detector})
         report["retried"] = detector.landmarker.retried
         report["recovered"] = detector.landmarker.recovered
+        if hand_detector:
+            report["cropped"] = detector.landmarker.cropped
+            report["from_crops"] = detector.landmarker.from_crops
         return result, report

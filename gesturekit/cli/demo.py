@@ -21,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     route.add_argument("--pose", metavar="P",
                        help="the pose route instead of a detector: MediaPipe hands + a pose "
                             "classifier (gesturekit pose-train run or pose-export folder)")
+    parser.add_argument("--hand-detector", action="store_true",
+                        help="with --pose, the hybrid route: also MediaPipe on the crops of "
+                             "the kit's shipped hand detector's boxes")
     parser.add_argument("--detector-card", metavar="Y",
                         help="model card (YAML/JSON) of a detector that carries none")
     parser.add_argument("--classifier", metavar="C",
@@ -68,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
                           classify_every=args.classify_every,
                           mode="sync" if args.sync else "async", window=not args.no_window,
                           max_missed=args.max_missed, progress=args.no_window).validate()
+    if args.hand_detector and not args.pose:
+        raise GestureKitError("--hand-detector is for the pose route: add --pose P")
     if args.max_missed < 0:
         raise GestureKitError(f"--max-missed must be >= 0 (got {args.max_missed})")
     if options.window:
@@ -76,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     source = open_source(args.source)  # before the models load: a bad source fails fast
     try:
         detector, classifier = load_models(args.pose or args.detector, args.detector_card,
-                                           args.classifier, args.classifier_card, args.backend)
+                                           args.classifier, args.classifier_card, args.backend,
+                                           hand_detector=args.hand_detector)
     except BaseException:
         source.capture.release()
         raise

@@ -51,6 +51,14 @@ def add_retry_options(parser: argparse.ArgumentParser) -> None:
                              f"(> 1; default {DEFAULT_RETRY.upscale}; 0: not tried)")
 
 
+def add_hand_detector_option(parser: argparse.ArgumentParser) -> None:
+    """``--hand-detector``: the hybrid route (:mod:`pose.crops`)."""
+    parser.add_argument("--hand-detector", action="store_true",
+                        help="hybrid route: also run MediaPipe on the upscaled crops of the "
+                             "boxes the kit's shipped hand detector finds, for hands "
+                             "MediaPipe's own palm detector misses (slower)")
+
+
 def retry_options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The :class:`pose.retry.RetryOptions` of :func:`add_retry_options`' arguments."""
     from pose.retry import RetryOptions

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .hand_options import add_hand_options, add_retry_options, retry_options
+from .hand_options import (add_hand_detector_option, add_hand_options, add_retry_options,
+                           retry_options)
 
 HELP = ("run MediaPipe's hand landmarker over a VOC dataset and store the 21 landmarks of "
         "each labelled box (matched by IoU) for gesturekit pose-train / pose-eval")
@@ -26,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the forearm or both hands (default 0: IoU only)")
     add_hand_options(parser)
     add_retry_options(parser)
+    add_hand_detector_option(parser)
     parser.add_argument("--force", action="store_true", help="replace an existing FILE")
 
 
@@ -41,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     keypoints, report = extract_keypoints(args.root, args.split, args.iou, args.margin,
                                           args.max_hands, args.min_confidence,
                                           cover_threshold=args.cover or None,
-                                          retry=retry_options(args))
+                                          retry=retry_options(args),
+                                          hand_detector=args.hand_detector)
     for line in report.lines():
         print(line)
     if not len(keypoints):

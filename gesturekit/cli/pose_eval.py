@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .hand_options import (add_box_calibration_option, add_hand_options, add_retry_options,
-                           retry_options)
+from .hand_options import (add_box_calibration_option, add_hand_detector_option,
+                           add_hand_options, add_retry_options, retry_options)
 
 HELP = ("evaluate a pose classifier: accuracy and confusion matrix on a landmark file's "
         "hands; with --voc, the pose route's mAP on a VOC split (comparable to evaluate)")
@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="--voc: ignore detections scoring at most this (default 0.05)")
     add_hand_options(parser, applies_to="--voc", max_hands=False)
     add_retry_options(parser)
+    add_hand_detector_option(parser)
     add_box_calibration_option(parser, applies_to="--voc")
     parser.add_argument("--mirror-tta", action="store_true",
                         help="average each hand's class probabilities with its mirror "
@@ -80,9 +81,13 @@ def run(args: argparse.Namespace) -> int:
                                              backend=args.backend, retry=retry_options(args),
                                              box_calibration=not args.no_box_calibration,
                                              mirror_tta=args.mirror_tta,
-                                             prior_weight=args.prior_weight)
+                                             prior_weight=args.prior_weight,
+                                             hand_detector=args.hand_detector)
         for c in result.classes:
             print(f"  {c.name}: AP {c.ap:.4f} ({c.num_annotations} boxes)")
+        if args.hand_detector:
+            print(f"hybrid route: {report['from_crops']} hand(s) found in {report['cropped']} "
+                  "crop(s) of the hand detector's boxes")
         print(f"pose route mAP@{args.iou:g} = {result.map:.4f} on {report['num_images']} "
               f"'{args.split}' images, {report['ms_per_image']:.1f} ms/image")
         print(f"wrote {report['json']}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .hand_options import add_box_calibration_option, add_hand_options
+from .hand_options import add_box_calibration_option, add_hand_detector_option, add_hand_options
 
 HELP = ("turn unlabelled videos (or frame folders) into a pseudo-labelled VOC root: MediaPipe "
         "hand boxes, gestures from a pose classifier (gesturekit pose-train); frames with no "
@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "keypoints; the one the pose model was trained on)")
     add_box_calibration_option(parser, note=" (--fit-boxes always replaces it)")
     add_hand_options(parser)
+    add_hand_detector_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     source = f"pseudo: pose {Path(args.pose).name} (score >= {args.min_score:g}{fitted})"
     calibrate = box_fit is None and not args.no_box_calibration  # one box correction only
     with PoseDetector(args.pose, margin=args.margin, min_confidence=args.min_confidence,
-                      max_hands=args.max_hands, box_calibration=calibrate) as detector:
+                      max_hands=args.max_hands, box_calibration=calibrate,
+                      hand_detector=args.hand_detector) as detector:
         report = pseudolabel(args.inputs, args.out, detector, source, every=args.every,
                              min_score=args.min_score, classes_from=args.classes_from,
                              box_fit=box_fit)
