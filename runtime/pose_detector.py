@@ -8,7 +8,9 @@ dataset's box convention when the classifier learned one (``box_calibration``, s
 :mod:`pose.boxes`), label = the classifier's best class, score = MediaPipe's hand score x
 that class's probability (optionally averaged with the mirrored hand's, ``mirror_tta``, and
 reweighted by the training classes' frequencies, ``prior_weight``; :mod:`pose.classify`).
-Where MediaPipe finds no hand, ``retry`` second passes look again (:mod:`pose.retry`). It has
+Where MediaPipe finds no hand, ``retry`` second passes look again (:mod:`pose.retry`).
+With ``hand_detector`` (the hybrid route), where they too find none, MediaPipe looks in
+the crops of the shipped hand detector's boxes (:mod:`pose.crops`). It has
 ``.classes`` and ``.detect(image, score_threshold, max_detections)``, so
 ``detector.evaluate.collect``, ``testDetector.py --pose`` and the demo use it like any
 detector.
