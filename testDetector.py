@@ -21,6 +21,8 @@ from pathlib import Path
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from gesturekit.cli.hand_options import add_hand_detector_option
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     route = parser.add_mutually_exclusive_group(required=True)
     route.add_argument("--model", help="converted model (.h5 from "
@@ -39,10 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--image", required=True, help="image to run the detector on")
     parser.add_argument("--output", help="where to write the annotated image "
                         "(default: <image stem>_detections.jpg in the current folder)")
-    parser.add_argument("--hand-detector", action="store_true",
-                        help="with --pose, the hybrid route: also MediaPipe on the crops of "
-                             "the kit's shipped hand detector's boxes (finds hands MediaPipe "
-                             "misses on the whole image)")
+    add_hand_detector_option(parser, applies_to="--pose")
     parser.add_argument("--threshold", type=float, default=0.5,
                         help="minimum score of a drawn detection (default 0.5)")
     return parser.parse_args(argv)
@@ -60,11 +59,13 @@ def detect_and_draw(args: argparse.Namespace) -> None:
     import cv2
 
     from detector.draw import draw_detections
+    from gesturekit.cli.hand_options import require_pose_route
     from runtime.backends import load_detector
     from voc_tools.errors import GestureKitError
     from voc_tools.image_io import read_image_bounded
     from voc_tools.naming import IMAGE_EXTENSIONS, is_image
 
+    require_pose_route(args, "--pose POSE_MODEL")
     image_path = Path(args.image)
     output = Path(args.output or f"{image_path.stem}_detections.jpg")
     if output.resolve() == image_path.resolve():
@@ -74,8 +75,6 @@ def detect_and_draw(args: argparse.Namespace) -> None:
                               f"{', '.join(IMAGE_EXTENSIONS)})", output)
     bounded = read_image_bounded(image_path)
     image, scale = bounded.pixels, bounded.scale
-    if args.hand_detector and not args.pose:
-        raise GestureKitError("--hand-detector is for the pose route: add --pose POSE_MODEL")
     if args.pose:
         from runtime.pose_detector import PoseDetector
 

@@ -18,7 +18,6 @@ the classes are learned, not the transfer to an unseen set.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -51,8 +50,9 @@ def subset(root: Path, count: int | None, seed: int = 0) -> tuple[str, int]:
 
 
 def best_map(run: Path) -> float:
-    with (run / "metrics.csv").open(newline="") as handle:
-        return max(float(row["map"]) for row in csv.DictReader(handle) if row["map"])
+    from detector.run_log import read_metrics
+
+    return max(float(row["map"]) for row in read_metrics(run) if row["map"])
 
 
 def markdown(report: dict) -> str:

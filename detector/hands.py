@@ -44,12 +44,14 @@ def architecture_mismatch(values: dict) -> str | None:
             "--weights imagenet or none")
 
 
-def _hand_model(card: dict):  # type: ignore[no-untyped-def]
-    """The card's one-class network, uncompiled, to load hand weights into."""
+def _hand_model(card: dict, weights: str | Path):  # type: ignore[no-untyped-def]
+    """The card's one-class network, uncompiled, with ``weights`` loaded."""
     from .model import build_training_model
 
-    return build_training_model(card["backbone"], 1, None, False, 1e-4, card["head_width"],
-                                card["fpn_width"], compile_model=False)
+    model = build_training_model(card["backbone"], 1, None, False, 1e-4, card["head_width"],
+                                 card["fpn_width"], compile_model=False)
+    model.load_weights(str(weights))
+    return model
 
 
 def load_hands_weights(model, num_classes: int):  # type: ignore[no-untyped-def]
@@ -57,8 +59,7 @@ def load_hands_weights(model, num_classes: int):  # type: ignore[no-untyped-def]
     card's architecture); the class score layer is the hand's, repeated per class."""
     import numpy as np
 
-    hand = _hand_model(hands_card())
-    hand.load_weights(str(HANDS_WEIGHTS))
+    hand = _hand_model(hands_card(), HANDS_WEIGHTS)
     # the same architecture built twice lists its layers in the same order (auto-numbered
     # names such as the input's differ between the two builds, so match by position)
     for layer, source in zip(model.layers, hand.layers):
@@ -82,8 +83,7 @@ def hand_detector():  # type: ignore[no-untyped-def]
     from .model import prediction_model
 
     card = hands_card()
-    model = _hand_model(card)
-    model.load_weights(str(HANDS_WEIGHTS))
+    model = _hand_model(card, HANDS_WEIGHTS)
     metadata = ModelMetadata(classes=list(card["classes"]), backbone=card["backbone"],
                              image_min_side=card["image_min_side"],
                              image_max_side=card["image_max_side"], model_type="inference")
@@ -97,8 +97,7 @@ def write_hands_card(snapshot: str | Path, card: dict,
     (default: the package's weights folder). Returns the files written."""
     folder = Path(dest) if dest is not None else WEIGHTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    model = _hand_model(card)
-    model.load_weights(str(snapshot))
+    model = _hand_model(card, snapshot)
     weights, card_path, readme = (folder / HANDS_WEIGHTS.name, folder / HANDS_CARD.name,
                                   folder / "HANDS.md")
     tmp = weights.with_name(f".{weights.name}.tmp")

@@ -6,7 +6,8 @@ plus a margin. :func:`fit_box_calibration` learns, per class, the median offset 
 labelled-box edge from the hand box's, in units of the hand box's width or height, from
 the training rows of a landmark file; :func:`calibrate_boxes` moves hand boxes by the
 offsets of their predicted class (a class with fewer than ``min_rows`` rows: every
-class's median).
+class's median). Also the box geometry the pose route pairs and crops boxes with
+(:func:`iou_matrix`, :func:`cover_matrix`).
 """
 from __future__ import annotations
 
@@ -19,6 +20,24 @@ from voc_tools.annotation import VOC_PIXEL_OFFSET
 from .hands import Hand
 
 ALL_CLASSES = "*"
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU (len(a), len(b)) of x1 y1 x2 y2 boxes."""
+    a, b = np.asarray(a, np.float64).reshape(-1, 1, 4), np.asarray(b, np.float64).reshape(1, -1, 4)
+    lo, hi = np.maximum(a[..., :2], b[..., :2]), np.minimum(a[..., 2:], b[..., 2:])
+    inter = np.prod(np.clip(hi - lo, 0, None), axis=-1)
+    area = lambda boxes: np.prod(boxes[..., 2:] - boxes[..., :2], axis=-1)  # noqa: E731
+    return inter / np.maximum(area(a) + area(b) - inter, 1e-9)
+
+
+def cover_matrix(labelled: np.ndarray, hands: np.ndarray) -> np.ndarray:
+    """The fraction (len(labelled), len(hands)) of each hand box inside each labelled box."""
+    a = np.asarray(labelled, np.float64).reshape(-1, 1, 4)
+    b = np.asarray(hands, np.float64).reshape(1, -1, 4)
+    lo, hi = np.maximum(a[..., :2], b[..., :2]), np.minimum(a[..., 2:], b[..., 2:])
+    inter = np.prod(np.clip(hi - lo, 0, None), axis=-1)
+    return inter / np.maximum(np.prod(b[..., 2:] - b[..., :2], axis=-1), 1e-9)
 
 
 def landmark_boxes(landmarks: np.ndarray, sizes: np.ndarray, margin: float) -> np.ndarray:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .boxes import cover_matrix
 from .hands import Hand, HandLandmarker, HandsResult
 from .retry import DEFAULT_RETRY, RetryLandmarker, RetryOptions
 
@@ -56,20 +57,10 @@ def to_image(found: HandsResult, region: tuple[int, int, int, int], width: int,
     return [replace(hand, landmarks=hand.landmarks * scale + offset) for hand in found.hands]
 
 
-def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    """Intersection over the smaller box's area."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return float(w * h / smaller) if smaller > 0 else 0.0
-
-
 class CropLandmarker:
     """``landmarker``, then, where it found no hand, MediaPipe on ``hand_detector``'s box
-    crops; a context manager with ``detect``, ``detect_path``, ``version``, ``retried`` and
-    ``recovered`` like it (``cropped``: crops tried, ``from_crops``: hands found in them)."""
+    crops; a context manager with ``detect``, ``detect_path``, ``version`` and ``counts``
+    like it (``cropped``: crops tried, ``from_crops``: hands found in them)."""
 
     def __init__(self, landmarker: Any, hand_detector: Any, max_hands: int = 2,
                  min_box_score: float = MIN_BOX_SCORE, crop_side: int = CROP_SIDE) -> None:
@@ -79,13 +70,10 @@ class CropLandmarker:
         self.cropped = self.from_crops = 0
         self._in_crops: HandLandmarker | None = None
 
-    @property
-    def retried(self) -> int:
-        return self.landmarker.retried
-
-    @property
-    def recovered(self) -> int:
-        return self.landmarker.recovered
+    def counts(self) -> dict[str, int]:
+        """The wrapped landmarker's counts, and crops tried / hands found in them."""
+        return {**self.landmarker.counts(), "cropped": self.cropped,
+                "from_crops": self.from_crops}
 
     def _in_crop(self, crop_bgr: np.ndarray) -> HandsResult:
         """MediaPipe on one crop (its own worker: one hand, CROP_CONFIDENCE)."""
@@ -104,12 +92,13 @@ class CropLandmarker:
 
         height, width = image_bgr.shape[:2]
         hands: list[Hand] = []
-        boxes: list[tuple[float, ...]] = []
+        boxes: list[tuple[float, ...]] = []  # the hands found in earlier crops
         detections = self.detector.detect(image_bgr, score_threshold=self.min_box_score)
         for box in np.asarray(detections.boxes, np.float32):
             if len(hands) >= self.max_hands:
                 break
-            if any(_overlap(tuple(box), other) > FOUND_OVERLAP for other in boxes):
+            if boxes and max(cover_matrix(box, boxes).max(),  # intersection / smaller box
+                             cover_matrix(boxes, box).max()) > FOUND_OVERLAP:
                 continue
             region = crop_region(box, width, height)
             x0, y0, x1, y1 = region

@@ -23,30 +23,13 @@ from voc_tools.classes import read_classes
 from voc_tools.errors import GestureKitError
 from voc_tools.layout import VocLayout
 
+from .boxes import cover_matrix, iou_matrix
 from .crops import hybrid_landmarker
 from .hands import HandsResult
 from .keypoints import FORMAT, KeypointSet, annotations_fingerprint, empty_rows
 from .retry import DEFAULT_RETRY, RetryOptions
 
 SHOWN = 5  # ids named in a summary line
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU (len(a), len(b)) of x1 y1 x2 y2 boxes."""
-    a, b = np.asarray(a, np.float64).reshape(-1, 1, 4), np.asarray(b, np.float64).reshape(1, -1, 4)
-    lo, hi = np.maximum(a[..., :2], b[..., :2]), np.minimum(a[..., 2:], b[..., 2:])
-    inter = np.prod(np.clip(hi - lo, 0, None), axis=-1)
-    area = lambda boxes: np.prod(boxes[..., 2:] - boxes[..., :2], axis=-1)  # noqa: E731
-    return inter / np.maximum(area(a) + area(b) - inter, 1e-9)
-
-
-def cover_matrix(labelled: np.ndarray, hands: np.ndarray) -> np.ndarray:
-    """The fraction (len(labelled), len(hands)) of each hand box inside each labelled box."""
-    a = np.asarray(labelled, np.float64).reshape(-1, 1, 4)
-    b = np.asarray(hands, np.float64).reshape(1, -1, 4)
-    lo, hi = np.maximum(a[..., :2], b[..., :2]), np.minimum(a[..., 2:], b[..., 2:])
-    inter = np.prod(np.clip(hi - lo, 0, None), axis=-1)
-    return inter / np.maximum(np.prod(b[..., 2:] - b[..., :2], axis=-1), 1e-9)
 
 
 def match_boxes(labelled: np.ndarray, hands: np.ndarray, iou_threshold: float,
@@ -192,9 +175,8 @@ def extract_keypoints(root: str | Path, split: str | None = None, iou_threshold:
         if len(image_ids) > 1:
             report.seconds = time.perf_counter() - started
         version = landmarker.version
-        report.retried, report.recovered = landmarker.retried, landmarker.recovered
-        if hand_detector:
-            report.cropped, report.from_crops = landmarker.cropped, landmarker.from_crops
+        for name, count in landmarker.counts().items():  # retried, recovered (, crops)
+            setattr(report, name, count)
     columns = empty_rows()
     if rows:
         columns = {name: np.asarray([row[name] for row in rows], column.dtype

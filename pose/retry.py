@@ -56,7 +56,8 @@ def mirrored_back(found: HandsResult) -> HandsResult:
 
 class RetryLandmarker:
     """A :class:`~pose.hands.HandLandmarker` with :class:`RetryOptions` second passes;
-    a context manager with ``detect``, ``detect_path`` and ``version`` like it."""
+    a context manager with ``detect``, ``detect_path`` and ``version`` like it, and
+    ``counts``."""
 
     def __init__(self, max_hands: int = 2, min_confidence: float = 0.5,
                  retry: RetryOptions = DEFAULT_RETRY) -> None:
@@ -94,6 +95,10 @@ class RetryLandmarker:
                 self.recovered += 1
                 return HandsResult(found.width, found.height, again.hands)
         return found
+
+    def counts(self) -> dict[str, int]:
+        """Images retried, and where a second pass found a hand."""
+        return {"retried": self.retried, "recovered": self.recovered}
 
     def detect(self, image_bgr: np.ndarray) -> HandsResult:
         """The hands in a decoded BGR frame, with the second passes where none was found."""

@@ -155,8 +155,9 @@ def load_models(detector: str | Path, detector_card: str | Path | None = None,
                 backend: str = "auto",
                 hand_detector: bool = False) -> tuple[Any, ServedModel | None]:
     """The detector (.h5, .onnx, or .xml served by OpenVINO; or a pose classifier, for the
-    MediaPipe pose route, with ``hand_detector`` the hybrid route) and the clip classifier (.xml or .onnx, OpenVINO) with their cards;
-    a model of the other kind is a one-line error."""
+    MediaPipe pose route, with ``hand_detector`` the hybrid route) and the clip classifier
+    (.xml or .onnx, OpenVINO) with their cards; a model of the other kind is a one-line
+    error."""
     from .backends import choose_backend, load_detector
     from .pose_detector import open_pose_route
 

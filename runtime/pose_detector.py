@@ -209,9 +209,5 @@ def evaluate_pose_route(pose_model: str | Path, root: str | Path, split: str = "
                            "box_calibration": detector.calibration is not None,
                            "mirror_tta": mirror_tta, "prior_weight": prior_weight,
                            "hand_detector": hand_detector})
-        report["retried"] = detector.landmarker.retried
-        report["recovered"] = detector.landmarker.recovered
-        if hand_detector:
-            report["cropped"] = detector.landmarker.cropped
-            report["from_crops"] = detector.landmarker.from_crops
+        report.update(detector.landmarker.counts())
         return result, report

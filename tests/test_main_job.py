@@ -4,12 +4,13 @@ val mAP >= 0.85, convert, evaluate and draw the right class on its image."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from voc_tools.annotation import read_annotation
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,8 +39,8 @@ def test_run_sample_learns_converts_and_detects(tmp_path: Path) -> None:
     # detection names its labelled gesture
     assert printed, result.stdout[-2000:]
     first = (out / "voc" / "ImageSets" / "Main" / "val.txt").read_text().split()[0]
-    labelled = set(re.findall(r"<name>(\w+)</name>",
-                              (out / "voc" / "Annotations" / f"{first}.xml").read_text()))
+    labelled = {box.name for box in
+                read_annotation(out / "voc" / "Annotations" / f"{first}.xml").boxes}
     assert max(printed, key=lambda d: d["score"])["class"] in labelled, (printed, labelled)
     assert (out / "detections.jpg").stat().st_size > 0
     assert f"annotated image: {out}/detections.jpg" in result.stdout

@@ -7,6 +7,8 @@ import sys
 
 from voc_tools.errors import GestureKitError
 
+from .hand_options import add_hand_detector_option, require_pose_route
+
 HELP = ("live demo on a video file or camera: detect, track, classify each track's clip, draw "
         "labels and FPS; show a window and/or write the annotated video and per-frame JSON")
 
@@ -21,9 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     route.add_argument("--pose", metavar="P",
                        help="the pose route instead of a detector: MediaPipe hands + a pose "
                             "classifier (gesturekit pose-train run or pose-export folder)")
-    parser.add_argument("--hand-detector", action="store_true",
-                        help="with --pose, the hybrid route: also MediaPipe on the crops of "
-                             "the kit's shipped hand detector's boxes")
+    add_hand_detector_option(parser, applies_to="--pose")
     parser.add_argument("--detector-card", metavar="Y",
                         help="model card (YAML/JSON) of a detector that carries none")
     parser.add_argument("--classifier", metavar="C",
@@ -71,8 +71,7 @@ def run(args: argparse.Namespace) -> int:
                           classify_every=args.classify_every,
                           mode="sync" if args.sync else "async", window=not args.no_window,
                           max_missed=args.max_missed, progress=args.no_window).validate()
-    if args.hand_detector and not args.pose:
-        raise GestureKitError("--hand-detector is for the pose route: add --pose P")
+    require_pose_route(args, "--pose P")
     if args.max_missed < 0:
         raise GestureKitError(f"--max-missed must be >= 0 (got {args.max_missed})")
     if options.window:

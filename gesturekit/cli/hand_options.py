@@ -51,12 +51,22 @@ def add_retry_options(parser: argparse.ArgumentParser) -> None:
                              f"(> 1; default {DEFAULT_RETRY.upscale}; 0: not tried)")
 
 
-def add_hand_detector_option(parser: argparse.ArgumentParser) -> None:
-    """``--hand-detector``: the hybrid route (:mod:`pose.crops`)."""
+def add_hand_detector_option(parser: argparse.ArgumentParser, applies_to: str = "") -> None:
+    """``--hand-detector``: the hybrid route (:mod:`pose.crops`); ``applies_to`` (e.g.
+    ``"--pose"``) prefixes its help."""
+    prefix = f"with {applies_to}: " if applies_to else ""
     parser.add_argument("--hand-detector", action="store_true",
-                        help="hybrid route: also run MediaPipe on the upscaled crops of the "
-                             "boxes the kit's shipped hand detector finds, for hands "
-                             "MediaPipe's own palm detector misses (slower)")
+                        help=f"{prefix}the hybrid route: where MediaPipe finds no hand in the "
+                             "whole image, look again in the upscaled crops of the boxes the "
+                             "kit's shipped hand detector finds (slower)")
+
+
+def require_pose_route(args: argparse.Namespace, pose_flag: str) -> None:
+    """One line when ``--hand-detector`` is asked for without the pose route."""
+    from voc_tools.errors import GestureKitError
+
+    if args.hand_detector and not args.pose:
+        raise GestureKitError(f"--hand-detector is for the pose route: add {pose_flag}")
 
 
 def retry_options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
