@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup_env.sh
-export PATH="$PWD/.venv/bin:$PATH" TF_CPP_MIN_LOG_LEVEL=3
+export PATH="$PWD/.venv/bin:$PATH"
 OUT=${1:-work/sample-$(date +%Y%m%d-%H%M%S)}
 EPOCHS=${EPOCHS:-6}
 STEPS=${STEPS:-90}

@@ -7,5 +7,4 @@ cd "$(dirname "$0")"
 scripts/install_gui_deps.sh
 scripts/setup_env.sh
 scripts/setup_hands.sh
-export TF_CPP_MIN_LOG_LEVEL=3
 .venv/bin/python -m pytest -q -ra --durations=25 "$@"

@@ -60,7 +60,7 @@ def detect_and_draw(args: argparse.Namespace) -> None:
 
     from detector.draw import draw_detections
     from gesturekit.cli.hand_options import require_pose_route
-    from runtime.backends import load_detector
+    from gesturekit.runtime.backends import load_detector
     from voc_tools.errors import GestureKitError
     from voc_tools.image_io import read_image_bounded
     from voc_tools.naming import IMAGE_EXTENSIONS, is_image
@@ -76,7 +76,7 @@ def detect_and_draw(args: argparse.Namespace) -> None:
     bounded = read_image_bounded(image_path)
     image, scale = bounded.pixels, bounded.scale
     if args.pose:
-        from runtime.pose_detector import PoseDetector
+        from gesturekit.runtime.pose_detector import PoseDetector
 
         with PoseDetector(args.pose, backend=args.backend,
                           hand_detector=args.hand_detector) as detector:

@@ -2,7 +2,7 @@
 synchronous against asynchronous, on real video.
 
 Each case is one detector + one clip classifier; every repeat runs the same frames of the
-video through ``runtime.demo.run_demo`` headless with the annotated video written (as
+video through ``gesturekit.runtime.demo.run_demo`` headless with the annotated video written (as
 ``gesturekit demo VIDEO --no-window --output out.mp4``), in sync mode (every stage in turn)
 and async mode (decode thread, detector requests ahead, AsyncInferQueue clips, encode
 thread), the two interleaved; medians over the repeats, and the async/sync ratio.
@@ -11,7 +11,7 @@ Detectors: our light detector (``--detector``: a ``gesturekit convert`` folder o
 exported to OpenVINO IR here, or an .xml/.onnx; default: one trained on the synthetic
 sample like the tests' ``small_detector``) and Open Model Zoo's person-detection-asl-0001.
 Clip classifiers (``--classifier`` + ``--classifier-card``; default: the kit's own
-architectures, ``classifier.model.build_model`` with random weights for each template in
+architectures, ``gesturekit.clips.classifier.model.build_model`` with random weights for each template in
 ``--templates``, exported by ``convert.clip_export``, one card per ``--crops`` value --
 speed does not depend on the weights, the labels then mean nothing). Writes
 bench/results/demo.json and demo.md.
@@ -33,8 +33,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 from bench_frames import cpu_model  # noqa: E402
 
@@ -89,8 +87,8 @@ def clip_classifier(template_name: str, crops: list[str], work: Path) -> dict[st
 
     import yaml
 
-    from classifier.model import build_model
-    from classifier.templates import get_template
+    from gesturekit.clips.classifier.model import build_model
+    from gesturekit.clips.classifier.templates import get_template
     from convert.clip_export import INPUT_NAME, OUTPUT_NAME, ncthw_model, runtime_card
     from convert.keras_export import write_ir
 
@@ -111,7 +109,7 @@ def clip_classifier(template_name: str, crops: list[str], work: Path) -> dict[st
 
 def run_case(case: dict, frames: int, repeats: int, work: Path) -> dict:
     """Interleaved sync/async runs of one detector + classifier; medians and ratio."""
-    from runtime.demo import DemoOptions, load_models, run_demo
+    from gesturekit.runtime.demo import DemoOptions, load_models, run_demo
 
     detector, classifier = load_models(case["detector"], None, case["classifier"],
                                        case["card"])
@@ -245,7 +243,7 @@ def main() -> int:
         else:
             classifiers = {name: pair for template in args.templates for name, pair in
                            clip_classifier(template, args.crops, work / "clips").items()}
-            note = ("the kit's own architectures (classifier.model.build_model of each "
+            note = ("the kit's own architectures (gesturekit.clips.classifier.model.build_model of each "
                     "template, random weights, exported by convert.clip_export to IR FP32): "
                     "real compute, meaningless labels; a trained classifier runs the same "
                     "graph.")

@@ -30,7 +30,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from bench_frames import cpu_model  # noqa: E402
 from detector.data import VocGenerator  # noqa: E402  (imports the compat shim first)

@@ -10,7 +10,7 @@ are the user's hand labels, the next ``--val-videos`` takes the hand-labelled va
 * (a) ``train HAND`` from scratch (run_sample.sh's settings, 10 epochs x 50 steps);
 * (b) ``train HAND --pseudo PSEUDO --pseudo-weight W`` with the same epochs x steps x batch
   (equal gradient steps; the CPU time of each training process is measured and reported);
-* (c) the pose route alone: ``runtime.pose_detector.PoseDetector``.
+* (c) the pose route alone: ``gesturekit.runtime.pose_detector.PoseDetector``.
 
 (a) and (b) are trained with every seed of ``--seeds``. A control arm (first seed) trains
 on the same frames as (b) with the sample's true boxes in place of the pseudo-labels: it
@@ -59,7 +59,7 @@ def gesturekit(*argv: str, log: Path) -> dict:
     """Run one CLI verb in a child process; its wall and CPU seconds (children included)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     with log.open("a") as handle:
         handle.write(f"\n$ gesturekit {' '.join(argv)}\n")
         handle.flush()
@@ -244,7 +244,6 @@ def main() -> int:
                         help="also arms without box fit and weight, without weight (first seed)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     args = parser.parse_args()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_pose-"))
     work.mkdir(parents=True, exist_ok=True)
     log = work / "log.txt"
@@ -288,7 +287,7 @@ def main() -> int:
         runs = [train_arm(work, name, hand, extra, seed, args, log) for seed in seeds]
         arms[name] = summarize(runs)
         print(name, arms[name]["maps"], flush=True)
-    from runtime.pose_detector import PoseDetector
+    from gesturekit.runtime.pose_detector import PoseDetector
 
     with PoseDetector(pose_run) as detector:
         arms["c_pose"] = evaluate(detector, hand)

@@ -2,9 +2,9 @@
 
 For each VOC root (default: the fingers and RF100 hand-gesture sets imported with
 ``gesturekit voc import yolo``, train and val from different capture days / frame blocks),
-the pose route runs through the library: ``pose.extract.extract_keypoints`` on the root,
-``posecls.train.train_pose_classifier`` on its train list, and
-``runtime.pose_detector.PoseDetector`` over the val list, evaluated by
+the pose route runs through the library: ``gesturekit.pose.extract.extract_keypoints`` on the root,
+``gesturekit.pose.train.train_pose_classifier`` on its train list, and
+``gesturekit.runtime.pose_detector.PoseDetector`` over the val list, evaluated by
 ``detector.evaluate.evaluate_detections`` at IoU 0.5 and 0.5:0.05:0.95 (COCO-style mean).
 Configurations are cumulative:
 
@@ -42,7 +42,6 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from bench.bench_frames import cpu_model  # noqa: E402
 from bench.bench_quality import prepare  # noqa: E402
@@ -64,7 +63,7 @@ CONFIGS = [
 
 
 def retry_of(name: str):  # type: ignore[no-untyped-def]
-    from pose.retry import NO_RETRY, RetryOptions
+    from gesturekit.pose.retry import NO_RETRY, RetryOptions
 
     return {"none": NO_RETRY, "confidence": RetryOptions(confidence=0.2, mirror=False, upscale=None),
             "all": RetryOptions(confidence=0.2, mirror=True, upscale=2.0)}[name]
@@ -73,8 +72,8 @@ def retry_of(name: str):  # type: ignore[no-untyped-def]
 @contextlib.contextmanager
 def landmarks_only(active: bool):  # type: ignore[no-untyped-def]
     """Zero the shape features everywhere features are made (the baseline's features)."""
-    import pose.normalize as normalize
-    import posecls.train as train
+    import gesturekit.pose.normalize as normalize
+    import gesturekit.pose.train as train
 
     original = normalize.features_from_points
 
@@ -93,7 +92,7 @@ def landmarks_only(active: bool):  # type: ignore[no-untyped-def]
 
 def val_hands(root: Path, image_ids: list[str], retry_name: str) -> tuple[dict, float]:
     """MediaPipe's hands of every val image with one second-pass setting, and ms/image."""
-    from pose.retry import RetryLandmarker
+    from gesturekit.pose.retry import RetryLandmarker
     from voc_tools.image_io import read_image_bgr
     from voc_tools.layout import VocLayout
 
@@ -111,10 +110,10 @@ def val_hands(root: Path, image_ids: list[str], retry_name: str) -> tuple[dict, 
 def evaluate(run: Path, root: Path, image_ids: list[str], hands: dict, config: tuple) -> dict:
     """mAP@0.5, mAP@0.5:0.95, per-class AP, unpaired boxes and accuracy of one config."""
     from detector.evaluate import evaluate_detections, ground_truth_by_class
-    from pose.classify import hand_probabilities
-    from pose.extract import match_boxes
-    from pose.retry import NO_RETRY
-    from runtime.pose_detector import PoseDetector
+    from gesturekit.pose.classify import hand_probabilities
+    from gesturekit.pose.extract import match_boxes
+    from gesturekit.pose.retry import NO_RETRY
+    from gesturekit.runtime.pose_detector import PoseDetector
     from voc_tools.layout import VocLayout
 
     _, _, _, zeroed, calibration, tta, prior = config
@@ -159,8 +158,8 @@ def evaluate(run: Path, root: Path, image_ids: list[str], hands: dict, config: t
 
 
 def bench_root(root: Path, work: Path, configs: list[tuple]) -> dict:
-    from pose.extract import extract_keypoints
-    from posecls.train import PoseTrainConfig, train_pose_classifier
+    from gesturekit.pose.extract import extract_keypoints
+    from gesturekit.pose.train import PoseTrainConfig, train_pose_classifier
     from voc_tools.layout import VocLayout
 
     val_ids = VocLayout(root).read_split("val")
@@ -199,7 +198,7 @@ def bench_root(root: Path, work: Path, configs: list[tuple]) -> dict:
 def versions() -> dict:
     import importlib.metadata as md
 
-    from pose.hands import HandLandmarker
+    from gesturekit.pose.hands import HandLandmarker
 
     out = {"python": platform.python_version()}
     for package in ("tensorflow", "tf-keras", "numpy", "opencv-python", "openvino"):

@@ -1,6 +1,6 @@
 """Benchmark: MediaPipe hand pre-labelling speed through the kit's worker process.
 
-Runs ``pose.hands.HandLandmarker`` (MediaPipe 0.10.14 in .venv-hands, frames sent over a
+Runs ``gesturekit.pose.hands.HandLandmarker`` (MediaPipe 0.10.14 in .venv-hands, frames sent over a
 pipe) on frames of a real hand video at 1280x720 and resized to 800x600, pinned to one
 core and to all cores, interleaved, and reports ms per image (median, p90), the share
 of frames with a hand and hands per frame. Writes bench/results/prelabel.{json,md}.
@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 import cv2  # noqa: E402
 
 from bench.bench_frames import cpu_model  # noqa: E402
-from pose.hands import HandLandmarker  # noqa: E402
+from gesturekit.pose.hands import HandLandmarker  # noqa: E402
 from voc_tools.frames import read_video_frames  # noqa: E402
 
 DEFAULT_VIDEO = REPO.parent / "shared" / "videos" / "hands.mp4"

@@ -68,7 +68,7 @@ RECIPE = dict(backbone="mobilenet224_1.0", weights="none", head_width=64, fpn_wi
 PART_EVERY = 10
 #: Pseudo frames drawn half as often as hand-labelled ones (the README: keep it below 1).
 PSEUDO_WEIGHT = 0.5
-ENV = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def run_child(argv: list[str], log: Path, python: str = sys.executable,
@@ -236,7 +236,7 @@ def pose_arm(root: Path, split: str, out: Path, log: Path, train_split: str = "t
     keypoints = out / "hands.npz"
     cost = gesturekit("keypoints", str(root), "--out", str(keypoints), "--force", log=log)
     train_cost = gesturekit("pose-train", str(keypoints), "--out", str(out / "run"), log=log)
-    from runtime.pose_detector import PoseDetector
+    from gesturekit.runtime.pose_detector import PoseDetector
 
     with PoseDetector(out / "run") as detector:
         result = score_detector(detector, root, split)

@@ -6,7 +6,7 @@ the graph, and gives ``logits`` 1 x classes. Files in OUT::
 
     model.xml / model.bin   OpenVINO IR (ov.convert_model of the Keras model, FP32 weights)
     model.onnx              ONNX (tf2onnx from the Keras model, opset 17)
-    model.yaml              the runtime card (runtime.cards schema: kind clip_classifier,
+    model.yaml              the runtime card (gesturekit.runtime.cards schema: kind clip_classifier,
                             layout NCTHW, clip.frames/fps/crop_scale/crop, normalise, logits)
 
 Serve with ``ModelServer().add("gesture", "OUT/model.xml")`` (the runtime finds the card
@@ -42,7 +42,7 @@ class ClipExport:
 
 def ncthw_model(model):  # type: ignore[no-untyped-def]
     """``model`` (B x T x H x W x 3) behind a transpose from 1 x 3 x T x H x W."""
-    from classifier.model import keras
+    from gesturekit.clips.classifier.model import keras
 
     frames, height, width, channels = model.input_shape[1:]
     clip = keras.Input((channels, frames, height, width), batch_size=1, name=INPUT_NAME)
@@ -51,7 +51,7 @@ def ncthw_model(model):  # type: ignore[no-untyped-def]
 
 
 def runtime_card(classes: list[str], template) -> dict:  # type: ignore[no-untyped-def]
-    """The runtime card (a :func:`runtime.cards.card_from_dict` mapping) of a model."""
+    """The runtime card (a :func:`gesturekit.runtime.cards.card_from_dict` mapping) of a model."""
     return {"kind": "clip_classifier", "classes": list(classes), "precision": "f32",
             "input": {"layout": "NCTHW", "height": template.input_size,
                       "width": template.input_size, "color_order": template.color_order,
@@ -69,7 +69,7 @@ def sample_tensors(template, data_dir: Path | None, split: str | Path,  # type: 
         rng = np.random.default_rng(0)
         shape = (count, 1, 3, template.frames, template.input_size, template.input_size)
         return rng.normal(0, 1, shape).astype(np.float32)
-    from classifier.data import ClipBatches, load_split, normalise
+    from gesturekit.clips.classifier.data import ClipBatches, load_split, normalise
 
     clips = load_split(data_dir, split, template.frames, classes)
     clips.records = clips.records[::max(1, len(clips.records) // count)][:count]
@@ -87,8 +87,8 @@ def export_clip_classifier(snapshot: str | Path, out: str | Path, force: bool = 
     the snapshot's own unless given (e.g. another clip fps for the card)."""
     import yaml
 
-    from classifier.metadata import load_info
-    from classifier.model import load_model
+    from gesturekit.clips.classifier.metadata import load_info
+    from gesturekit.clips.classifier.model import load_model
 
     snapshot, out = Path(snapshot), Path(out)
     info = load_info(snapshot)

@@ -9,7 +9,6 @@ on the ONNX graph input afterwards, where onnxruntime computes every shape from 
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -64,8 +63,8 @@ def export_onnx(saved_model: Path, spec: InputSpec, onnx_path: Path) -> Path:
         raw_path = Path(tmp) / "raw.onnx"
         command = [sys.executable, "-m", "tf2onnx.convert", "--saved-model", str(saved_model),
                    "--output", str(raw_path), "--opset", str(ONNX_OPSET)]
-        env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
-        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        # the child inherits the kit's TF setup (detector/__init__.py) through os.environ
+        done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0 or not raw_path.is_file():
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise GestureKitError(f"tf2onnx failed: {last}", saved_model)

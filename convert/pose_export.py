@@ -1,6 +1,6 @@
 """Export a pose classifier for the runtime: OpenVINO IR, ONNX and a runtime card.
 
-Input ``features`` N x FEATURES (:func:`pose.normalize.hand_features` of each hand, N
+Input ``features`` N x FEATURES (:func:`gesturekit.pose.normalize.hand_features` of each hand, N
 free), output ``probabilities`` N x classes. Files in OUT::
 
     pose_classifier.xml/.bin  OpenVINO IR (ov.convert_model of the Keras model, FP32)
@@ -9,7 +9,7 @@ free), output ``probabilities`` N x classes. Files in OUT::
                               pose.features / features_version, parity, metadata)
 
 Serve with ``ModelServer().add("pose", "OUT/pose_classifier.xml",
-"OUT/pose_classifier.yaml")`` or ``runtime.pose_detector.load_pose_classifier(OUT)``.
+"OUT/pose_classifier.yaml")`` or ``gesturekit.runtime.pose_detector.load_pose_classifier(OUT)``.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posecls.model import INPUT_NAME, OUTPUT_NAME
+from gesturekit.pose.model import INPUT_NAME, OUTPUT_NAME
 
 from .export import _prepare_out, _tool_versions
 from .keras_export import parity, write_both
@@ -38,7 +38,7 @@ class PoseExport:
 
 
 def runtime_card(info) -> dict:  # type: ignore[no-untyped-def]
-    """The runtime card (a :func:`runtime.cards.card_from_dict` mapping) of ``info``."""
+    """The runtime card (a :func:`gesturekit.runtime.cards.card_from_dict` mapping) of ``info``."""
     return {"kind": "pose_classifier", "classes": list(info.classes), "precision": "f32",
             "input": {"layout": "NC"},
             "output": {"format": "probabilities", "names": {"probabilities": OUTPUT_NAME}},
@@ -49,7 +49,7 @@ def parity_features(keypoints: str | Path | None, count: int, features: int) -> 
     """Up to ``count`` feature rows of a landmark file, else standard-normal rows."""
     if keypoints is None:
         return np.random.default_rng(0).normal(0, 1, (count, features)).astype(np.float32)
-    from pose.keypoints import load_keypoints
+    from gesturekit.pose.keypoints import load_keypoints
 
     rows = load_keypoints(keypoints).features()
     return rows[::max(1, len(rows) // count)][:count]
@@ -62,7 +62,7 @@ def export_pose_classifier(run: str | Path, out: str | Path, force: bool = False
     on hands of ``keypoints`` (a landmark file) when given, else on random rows."""
     import yaml
 
-    from posecls.model import load_pose_classifier
+    from gesturekit.pose.model import load_pose_classifier
 
     classifier = load_pose_classifier(run)
     out = Path(out)

@@ -2,7 +2,8 @@
 
 Nothing installed is edited; everything happens at import time:
 
-* ``TF_USE_LEGACY_KERAS=1`` so ``tensorflow.keras`` is tf-keras (Keras 2 API).
+* ``TF_USE_LEGACY_KERAS=1`` (set by the ``detector`` package, the kit's one TF setup) so
+  ``tensorflow.keras`` is tf-keras (Keras 2 API).
 * keras-resnet does ``import keras`` (Keras 3 on current installs): it is imported
   while ``keras`` and its submodules resolve to ``tf_keras``, then restored.
 * ``efficientnet.keras`` is pointed at ``efficientnet.tfkeras``, and TF's legacy
@@ -21,9 +22,6 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
-
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # keras-retinanet reuses one initializer instance for several layers (harmless here).
 warnings.filterwarnings("ignore", message="The initializer .* is unseeded")
@@ -124,7 +122,7 @@ def setup() -> None:
         return
     if "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1":
         raise RuntimeError("TensorFlow was imported before TF_USE_LEGACY_KERAS=1 was set; "
-                           "import detector before tensorflow")
+                           "import the kit (detector, convert or gesturekit) before tensorflow")
     with _quiet_native_logs():
         _import_keras_resnet()
         _alias_efficientnet()

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from clips.intervals import INTERVALS_FILE, Interval, write_intervals
-from clips.videolist import VideoEntry, write_video_list
+from gesturekit.clips.intervals import INTERVALS_FILE, Interval, write_intervals
+from gesturekit.clips.videolist import VideoEntry, write_video_list
 from voc_tools.classes import CLASSES_FILE, write_classes
 from voc_tools.errors import GestureKitError
 

@@ -2,7 +2,7 @@
 # Create .venv-hands: MediaPipe 0.10.14 hand landmarks for `gesturekit prelabel --hands` and the
 # pose route. It is a separate environment on purpose: mediapipe 0.10.14 pins protobuf<5 and
 # pulls opencv-contrib-python, while TensorFlow 2.21 needs protobuf>=6.31 and keras-retinanet
-# opencv-python. GestureKit runs it as a worker process (pose/mediapipe_worker.py). Safe to re-run.
+# opencv-python. GestureKit runs it as a worker process (gesturekit/pose/mediapipe_worker.py). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import detector  # noqa: F401,E402  (the kit's one TensorFlow setup, before any test imports TF)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("GESTUREKIT_SHARED", REPO.parent / "shared"))

@@ -33,7 +33,7 @@ def _write_video_frames(folder: Path, xs: list[float], size: tuple[int, int] = (
 def tiny_clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A rawframes DATA_DIR: 4 videos per class of 8 frames (48x40), a square moving left,
     right or staying; train.txt (3 per class) and val.txt (1 per class)."""
-    from clips.rawframes import ClipRecord, write_rawframes_annotation
+    from gesturekit.clips.rawframes import ClipRecord, write_rawframes_annotation
     from voc_tools.classes import write_classes
 
     data = tmp_path_factory.mktemp("tiny_clips")
@@ -63,7 +63,7 @@ def _work(tmp_path: Path, template: str = "sample-r2plus1d-tiny") -> Path:
 # ---------------------------------------------------------------- models
 
 def test_both_architectures_give_logits_and_tsm_is_keras_mobilenetv3_small() -> None:
-    from classifier.model import ARCHITECTURES, build_model, keras
+    from gesturekit.clips.classifier.model import ARCHITECTURES, build_model, keras
 
     clips = np.random.default_rng(0).normal(0, 1, (2, 4, 32, 32, 3)).astype(np.float32)
     for architecture in ARCHITECTURES:
@@ -84,7 +84,7 @@ def test_both_architectures_give_logits_and_tsm_is_keras_mobilenetv3_small() -> 
 
 
 def test_imagenet_weights_copy_in_or_say_what_to_do_offline() -> None:
-    from classifier.model import build_model, copy_imagenet_weights
+    from gesturekit.clips.classifier.model import build_model, copy_imagenet_weights
     from voc_tools.errors import GestureKitError
 
     model = build_model("tsm-mobilenetv3-small", 3, frames=2, size=32)
@@ -100,7 +100,7 @@ def test_imagenet_weights_copy_in_or_say_what_to_do_offline() -> None:
 
 
 def test_temporal_shift_takes_an_eighth_from_each_neighbour() -> None:
-    from classifier.model import TemporalShift
+    from gesturekit.clips.classifier.model import TemporalShift
 
     frames, channels = 3, 16
     values = np.array([[t * 100 + c for c in range(channels)] for t in range(frames)],
@@ -115,7 +115,7 @@ def test_temporal_shift_takes_an_eighth_from_each_neighbour() -> None:
 
 def test_template_list_and_instantiate_refuses_to_overwrite(
         tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    from classifier.templates import TEMPLATES, get_template, read_template
+    from gesturekit.clips.classifier.templates import TEMPLATES, get_template, read_template
 
     assert main(["template", "list"]) == 0
     listed = capsys.readouterr().out
@@ -188,8 +188,8 @@ def test_eval_and_export_without_a_trained_snapshot_are_one_line(
 # ---------------------------------------------------------------- clip data
 
 def test_windows_cover_the_gesture_and_stay_in_the_video() -> None:
-    from classifier.data import window_ids
-    from clips.rawframes import ClipRecord
+    from gesturekit.clips.classifier.data import window_ids
+    from gesturekit.clips.rawframes import ClipRecord
 
     record = ClipRecord("v", 0, 1, 30, 11, 16, 10.0)  # a 6-frame gesture in 30 frames
     # 8 frames at 5 fps span 14 frames > the gesture: the window holds the whole gesture
@@ -204,13 +204,13 @@ def test_windows_cover_the_gesture_and_stay_in_the_video() -> None:
 
 
 def test_clip_preprocessing_is_the_runtimes(tiny_clips: Path) -> None:
-    from classifier.data import ClipBatches, load_split, normalise, window_ids
-    from classifier.templates import get_template, with_overrides
-    from clips.rawframes import frame_path
+    from gesturekit.clips.classifier.data import ClipBatches, load_split, normalise, window_ids
+    from gesturekit.clips.classifier.templates import get_template, with_overrides
+    from gesturekit.clips.rawframes import frame_path
     from convert.clip_export import runtime_card
-    from runtime.cards import card_from_dict
-    from runtime.clip import Clip, ClipAdapter
-    from runtime.outputs import TensorInfo
+    from gesturekit.runtime.cards import card_from_dict
+    from gesturekit.runtime.clip import Clip, ClipAdapter
+    from gesturekit.runtime.outputs import TensorInfo
 
     template = with_overrides(get_template("r2plus1d-tiny"),
                               {"frames": 4, "fps": 10, "input_size": 32, "crop_scale": 0.9})
@@ -228,7 +228,7 @@ def test_clip_preprocessing_is_the_runtimes(tiny_clips: Path) -> None:
 def test_bad_clips_are_one_line_errors(tiny_clips: Path, tmp_path: Path) -> None:
     import shutil
 
-    from classifier.data import load_split
+    from gesturekit.clips.classifier.data import load_split
     from voc_tools.errors import GestureKitError
 
     with pytest.raises(GestureKitError, match="the clip has 8 frames, fewer than the "
@@ -291,14 +291,14 @@ def test_dynamic_sample_to_served_classifier_end_to_end(
     """The issue's path on the synthetic swipes: a learned classifier (val top-1 >= 0.9)
     that the runtime serves with the same answers as Keras, and the demo (the session's
     small hand detector -> tracker -> this classifier) labels val videos as they are."""
-    from classifier.data import ClipBatches, load_split, normalise, window_ids
-    from classifier.metadata import load_info
-    from classifier.model import load_model
-    from classifier.run_log import best_snapshot
-    from clips.rawframes import frame_path
-    from runtime.cards import read_card_file
-    from runtime.clip import Clip
-    from runtime.server import ModelServer
+    from gesturekit.clips.classifier.data import ClipBatches, load_split, normalise, window_ids
+    from gesturekit.clips.classifier.metadata import load_info
+    from gesturekit.clips.classifier.model import load_model
+    from gesturekit.clips.classifier.run_log import best_snapshot
+    from gesturekit.clips.rawframes import frame_path
+    from gesturekit.runtime.cards import read_card_file
+    from gesturekit.runtime.clip import Clip
+    from gesturekit.runtime.server import ModelServer
 
     started = time.perf_counter()
     sample, data, work, out = (tmp_path / name for name in ("sample", "data", "work", "out"))

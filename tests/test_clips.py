@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from clips import ClipRecord, frame_path, read_rawframes_annotation, write_rawframes_annotation
-from clips.intervals import read_intervals
-from clips.videolist import read_video_list
+from gesturekit.clips import ClipRecord, frame_path, read_rawframes_annotation, write_rawframes_annotation
+from gesturekit.clips.intervals import read_intervals
+from gesturekit.clips.videolist import read_video_list
 from gesturekit.cli import main as gesturekit
 from sample_data import DYNAMIC_CLASSES, make_dynamic_sample
 from voc_tools.annotation import read_annotation

@@ -21,8 +21,8 @@ from hostile import frameless_video, run_verb
 from test_label_gui import xserver  # noqa: F401  (a module fixture: a private Xvfb)
 from test_runtime import CLIP_CLASSES, OMZ, clip_model  # noqa: F401  (a module fixture)
 
-from runtime.demo import DemoOptions, clip_span, load_models, run_demo
-from runtime.tracker import IouTracker
+from gesturekit.runtime.demo import DemoOptions, clip_span, load_models, run_demo
+from gesturekit.runtime.tracker import IouTracker
 
 FRAMES = 40
 REPO = Path(__file__).resolve().parents[1]
@@ -184,7 +184,7 @@ def test_person_detector_and_clip_classifier_headless_async_equals_sync(
 
 def test_frame_crop_classifies_the_whole_frame_once_for_every_track(
         clip_model, frame_card: Path, hands_video: Path, tmp_path: Path) -> None:  # noqa: F811
-    from runtime.clip import Clip, sample_indices
+    from gesturekit.runtime.clip import Clip, sample_indices
     from test_runtime import video_frames
 
     xml = clip_model[0]

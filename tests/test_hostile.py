@@ -585,7 +585,7 @@ def test_real_command_prints_one_line_without_tensorflow_noise(small_voc: Path,
                                                                tmp_path: Path) -> None:
     """`gesturekit train --batch-size 0` in a fresh process: TF is imported, yet stderr
     holds the one error line only (no absl / CUDA / oneDNN start-up lines)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-m", "gesturekit", "train", str(small_voc),
                            "--out", str(tmp_path / "run"), "--batch-size", "0"],
                           env=env, capture_output=True, text=True, timeout=300)
@@ -619,7 +619,7 @@ def test_evaluate_says_when_it_replaces_an_earlier_report(tmp_path: Path, capsys
 
 def test_hands_python_that_is_not_executable_is_one_line(tmp_path: Path, monkeypatch,
                                                          capsys) -> None:
-    from pose.hands import HANDS_PYTHON_ENV
+    from gesturekit.pose.hands import HANDS_PYTHON_ENV
 
     plain = tmp_path / "python"
     plain.write_text("#!/bin/sh\n")  # exists, but no execute bit

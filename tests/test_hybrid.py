@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from conftest import shared_path
-from pose.boxes import iou_matrix
-from pose.crops import crop_region, to_image
-from pose.hands import Hand, HandsResult
+from gesturekit.pose.boxes import iou_matrix
+from gesturekit.pose.crops import crop_region, to_image
+from gesturekit.pose.hands import Hand, HandsResult
 
 REPO = Path(__file__).resolve().parents[1]
 #: A fingers photo MediaPipe finds no hand in, even with its second passes (lower
@@ -41,9 +41,9 @@ def test_the_hand_detector_recovers_a_hand_mediapipe_misses() -> None:
     """On a real photo: MediaPipe alone finds nothing; with the shipped detector's crop the
     hand is found, where it is labelled."""
     from detector.hands import hand_detector
-    from pose.crops import CropLandmarker
-    from pose.hands import hands_python
-    from pose.retry import RetryLandmarker
+    from gesturekit.pose.crops import CropLandmarker
+    from gesturekit.pose.hands import hands_python
+    from gesturekit.pose.retry import RetryLandmarker
     from voc_tools.errors import GestureKitError
 
     try:

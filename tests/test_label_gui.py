@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageGrab
 
-from labeling.launch import drop_opencv_qt_paths, labelimg_argv, require_voc_root
-from labeling.qt_checks import (check_display, check_xcb_libraries, debian_package,
+from gesturekit.labeling.launch import drop_opencv_qt_paths, labelimg_argv, require_voc_root
+from gesturekit.labeling.qt_checks import (check_display, check_xcb_libraries, debian_package,
                                 missing_libraries, missing_libraries_error, xcb_plugin_path)
 from sample_voc import build_sample_voc
 from voc_tools.annotation import read_annotation
@@ -122,7 +122,7 @@ from PyQt5.QtWidgets import QApplication
 import labelImg.labelImg as labelimg_app
 from libs.shape import Shape
 if sys.argv[1] == "fixed":
-    from labeling import labelimg_fixes
+    from gesturekit.labeling import labelimg_fixes
     labelimg_fixes.install()
 errors = []
 

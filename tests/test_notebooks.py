@@ -52,8 +52,6 @@ def test_notebooks_run_in_order_on_the_quick_settings(tmp_path: Path,
     work = tmp_path / "work"
     monkeypatch.setenv("GESTUREKIT_WORK", str(work))
     monkeypatch.setenv("GESTUREKIT_QUICK", "1")
-    monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     kernel = _kernel(tmp_path, monkeypatch)
     seconds = {}
@@ -81,7 +79,7 @@ def test_notebooks_run_in_order_on_the_quick_settings(tmp_path: Path,
 
 
 def _hands_installed() -> bool:
-    from pose.hands import hands_python
+    from gesturekit.pose.hands import hands_python
     from voc_tools.errors import GestureKitError
 
     try:

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from gesturekit.cli import main
-from pose.extract import match_boxes
-from pose.normalize import FEATURES, batch_features, hand_features
+from gesturekit.pose.extract import match_boxes
+from gesturekit.pose.normalize import FEATURES, batch_features, hand_features
 from voc_tools.annotation import read_annotation, write_annotation
 from voc_tools.errors import GestureKitError
 
@@ -101,7 +101,7 @@ def _finger_hand(curl: float = 0.0) -> np.ndarray:
 
 
 def test_shape_features_see_finger_bends_not_size_rotation_or_side() -> None:
-    from pose.normalize import (LANDMARK_FEATURES, SHAPE_FEATURES, normalized_points,
+    from gesturekit.pose.normalize import (LANDMARK_FEATURES, SHAPE_FEATURES, normalized_points,
                                 shape_features)
 
     assert FEATURES == LANDMARK_FEATURES + SHAPE_FEATURES == 60 + 24
@@ -129,10 +129,10 @@ def test_shape_features_see_finger_bends_not_size_rotation_or_side() -> None:
 
 
 def test_models_of_the_old_features_are_refused_in_one_line(tmp_path: Path) -> None:
-    from posecls.model import FORMAT, load_info
-    from pose.normalize import FEATURES_VERSION
-    from runtime.cards import card_from_dict
-    from runtime.pose_features import PoseAdapter
+    from gesturekit.pose.model import FORMAT, load_info
+    from gesturekit.pose.normalize import FEATURES_VERSION
+    from gesturekit.runtime.cards import card_from_dict
+    from gesturekit.runtime.pose_features import PoseAdapter
 
     assert FEATURES_VERSION == 2
     (tmp_path / "pose_classifier.h5").write_bytes(b"")
@@ -160,7 +160,7 @@ def test_a_hand_inside_a_forearm_box_pairs_on_cover() -> None:
 
 
 def test_box_calibration_learns_the_labelled_boxes_convention() -> None:
-    from pose.boxes import ALL_CLASSES, calibrate_boxes, fit_box_calibration, landmark_boxes
+    from gesturekit.pose.boxes import ALL_CLASSES, calibrate_boxes, fit_box_calibration, landmark_boxes
 
     rng = np.random.default_rng(0)
     landmarks = np.stack([hand(i) for i in range(12)])
@@ -193,7 +193,7 @@ class _FakeLandmarker:
         self.hands, self.brighter_than, self.seen = hands, brighter_than, []
 
     def detect(self, image: np.ndarray):  # type: ignore[no-untyped-def]
-        from pose.hands import HandsResult
+        from gesturekit.pose.hands import HandsResult
 
         self.seen.append(image.shape)
         found = self.hands if image.mean() > self.brighter_than else []
@@ -201,7 +201,7 @@ class _FakeLandmarker:
 
 
 def _retrying(retry, first, low=None):  # type: ignore[no-untyped-def]
-    from pose.retry import RetryLandmarker
+    from gesturekit.pose.retry import RetryLandmarker
 
     landmarker = RetryLandmarker.__new__(RetryLandmarker)  # no MediaPipe worker
     landmarker.retry, landmarker.first, landmarker._low = retry, first, low
@@ -210,8 +210,8 @@ def _retrying(retry, first, low=None):  # type: ignore[no-untyped-def]
 
 
 def test_second_pass_only_where_no_hand_was_found() -> None:
-    from pose.hands import Hand
-    from pose.retry import NO_RETRY, RetryOptions, mirrored_back
+    from gesturekit.pose.hands import Hand
+    from gesturekit.pose.retry import NO_RETRY, RetryOptions, mirrored_back
 
     found = Hand("Left", 0.9, hand())
     image = np.zeros((40, 60, 3), np.uint8)
@@ -239,8 +239,8 @@ def test_second_pass_only_where_no_hand_was_found() -> None:
 
 
 def test_mirror_tta_and_class_prior() -> None:
-    from pose.classify import class_prior, hand_probabilities
-    from pose.normalize import LANDMARK_FEATURES
+    from gesturekit.pose.classify import class_prior, hand_probabilities
+    from gesturekit.pose.normalize import LANDMARK_FEATURES
 
     class Sided:  # "a" for hands whose thumb tip is left of the wrist, else "b"
         classes = ["a", "b"]
@@ -267,7 +267,7 @@ def test_mirror_tta_and_class_prior() -> None:
 
 
 def test_pose_card_is_checked_in_one_line() -> None:
-    from runtime.cards import card_from_dict
+    from gesturekit.runtime.cards import card_from_dict
 
     good = {"kind": "pose_classifier", "classes": ["grab", "drop"], "input": {"layout": "NC"},
             "output": {"format": "probabilities"},
@@ -294,7 +294,7 @@ def test_without_mediapipe_keypoints_says_how_to_install(tmp_path: Path, monkeyp
 
 
 def _hands_or_skip() -> None:
-    from pose.hands import hands_python
+    from gesturekit.pose.hands import hands_python
 
     try:
         hands_python()
@@ -343,7 +343,7 @@ def pose_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 @pytest.mark.slow  # the module's sample, landmarks and training: ~20 s once
 def test_keypoints_match_boxes_and_report_the_rest(pose_run: dict) -> None:
-    from pose.keypoints import load_keypoints
+    from gesturekit.pose.keypoints import load_keypoints
 
     keypoints = load_keypoints(pose_run["keypoints"])
     meta, report = keypoints.meta, keypoints.meta["report"]
@@ -402,7 +402,7 @@ def test_pose_route_map_on_the_val_split_like_evaluate(pose_run: dict, capsys) -
 def test_export_parity_and_testdetector_pose(pose_run: dict, tmp_path: Path) -> None:
     import yaml
 
-    from runtime.pose_detector import PoseDetector, is_pose_model, load_pose_classifier
+    from gesturekit.runtime.pose_detector import PoseDetector, is_pose_model, load_pose_classifier
 
     export = pose_run["base"] / "export"
     _cli(["pose-export", str(pose_run["run"]), "--out", str(export)])
@@ -411,7 +411,7 @@ def test_export_parity_and_testdetector_pose(pose_run: dict, tmp_path: Path) -> 
     assert card["kind"] == "pose_classifier" and card["pose"]["features"] == FEATURES
     assert parity["on"] == "landmark file hands" and parity["same_top1"]
     assert parity["openvino_max_abs_diff"] < 1e-5 and parity["onnx_max_abs_diff"] < 1e-5
-    from pose.keypoints import load_keypoints
+    from gesturekit.pose.keypoints import load_keypoints
 
     features = load_keypoints(pose_run["keypoints"]).features()
     keras = load_pose_classifier(pose_run["run"]).predict(features)
@@ -442,8 +442,8 @@ def test_export_parity_and_testdetector_pose(pose_run: dict, tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_pose_route_runs_in_the_demo_as_a_detector(pose_run: dict, tmp_path: Path) -> None:
-    from runtime.demo import DemoOptions, run_demo
-    from runtime.pose_detector import is_pose_model, open_pose_route
+    from gesturekit.runtime.demo import DemoOptions, run_demo
+    from gesturekit.runtime.pose_detector import is_pose_model, open_pose_route
 
     run = pose_run["run"]
     assert is_pose_model(run) and is_pose_model(run / "pose_classifier.h5")
@@ -462,7 +462,7 @@ def test_pose_route_runs_in_the_demo_as_a_detector(pose_run: dict, tmp_path: Pat
 def test_model_server_serves_detector_clip_and_pose_classifiers(pose_run: dict) -> None:
     from test_runtime import OMZ, omz_xml
 
-    from runtime.server import ModelServer
+    from gesturekit.runtime.server import ModelServer
 
     export = pose_run["base"] / "export"
     if not export.is_dir():
@@ -477,7 +477,7 @@ def test_model_server_serves_detector_clip_and_pose_classifiers(pose_run: dict) 
     assert [server[n].kind for n in ("person", "gesture", "pose")] == [
         "detector", "clip_classifier", "pose_classifier"]
     assert pose.settings()["precision"] == "f32"
-    from pose.keypoints import load_keypoints
+    from gesturekit.pose.keypoints import load_keypoints
 
     features = load_keypoints(pose_run["keypoints"]).features()[:5]
     probabilities = pose.predict(features)
@@ -485,7 +485,7 @@ def test_model_server_serves_detector_clip_and_pose_classifiers(pose_run: dict) 
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
     frame = cv2.imread(str(pose_run["root"] / "JPEGImages" / "take01_000000.jpg"))
     assert server["person"].detect(frame).classes == ["person"]
-    from runtime.clip import Clip
+    from gesturekit.runtime.clip import Clip
 
     assert server["gesture"].classify(Clip([frame] * 4)).probabilities.shape == (2,)
     with pytest.raises(GestureKitError, match="not a pose classifier"):

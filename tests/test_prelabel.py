@@ -23,7 +23,7 @@ def _unreviewed(root: Path) -> set[str]:
 
 
 def _hands_python_or_skip() -> None:
-    from pose.hands import hands_python
+    from gesturekit.pose.hands import hands_python
 
     try:
         hands_python()

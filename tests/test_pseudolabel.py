@@ -163,7 +163,7 @@ def test_train_pseudo_trains_on_both_validates_on_hand_labels(
 # --- gesturekit pseudolabel (MediaPipe) -------------------------------------------------
 
 def _hands_or_skip() -> None:
-    from pose.hands import hands_python
+    from gesturekit.pose.hands import hands_python
     from voc_tools.errors import GestureKitError
 
     try:
@@ -311,7 +311,7 @@ def _mean_iou_with_truth(root: Path, truth: Path) -> float:
 @pytest.mark.slow
 def test_fit_boxes_moves_pseudo_boxes_to_the_users_convention(
         pose_model: dict, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    from labeling.box_fit import MIN_ROWS, fit_boxes
+    from gesturekit.labeling.box_fit import MIN_ROWS, fit_boxes
 
     fit = fit_boxes(pose_model["keypoints"])
     assert set(fit.offsets) == {"grab", "drop"} and min(fit.rows.values()) >= MIN_ROWS

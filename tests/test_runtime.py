@@ -17,9 +17,9 @@ import pytest
 from conftest import shared_path
 from voc_tools.errors import GestureKitError
 
-from runtime import (Clip, ClipSampler, ModelServer, center_square, crop, load_detector,
+from gesturekit.runtime import (Clip, ClipSampler, ModelServer, center_square, crop, load_detector,
                      read_card_file, sample_indices)
-from runtime.backends import choose_backend
+from gesturekit.runtime.backends import choose_backend
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -92,7 +92,6 @@ def test_center_square_and_crop() -> None:
 def clip_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
     """A tiny (2+1)D Keras clip classifier (seeded random weights) exported to OpenVINO IR
     with input 1x3xTxHxW, and its card; returns (xml, card, keras model)."""
-    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     import openvino as ov
     import tensorflow as tf
     from tensorflow import keras
@@ -161,7 +160,7 @@ def test_clip_classifier_on_sampled_video_frames_sync_equals_async(
 
 def test_person_detector_finds_the_people_in_hands_video(hands_video: Path) -> None:
     server = ModelServer()
-    person = server.add("person", omz_xml())  # the card shipped in runtime/cards
+    person = server.add("person", omz_xml())  # the card shipped in gesturekit/runtime/cards
     assert person.card.path.name == f"{OMZ}.yaml"
     assert person.settings() == {"precision": "f32", "hint": "LATENCY", "requests": "1"}
     frames = video_frames(hands_video, [150, 200, 300, 900])
@@ -210,10 +209,10 @@ def one_line(err: pytest.ExceptionInfo, path: Path) -> str:
 
 
 def test_card_that_disagrees_with_the_model_input(tmp_path: Path) -> None:
-    card = read_card_file(REPO / "runtime" / "cards" / f"{OMZ}.yaml")
+    card = read_card_file(REPO / "gesturekit" / "runtime" / "cards" / f"{OMZ}.yaml")
     assert (card.height, card.width, card.layout, card.output) == (320, 320, "NCHW",
                                                                   "boxes_conf")
-    data = __import__("yaml").safe_load((REPO / "runtime" / "cards" / f"{OMZ}.yaml")
+    data = __import__("yaml").safe_load((REPO / "gesturekit" / "runtime" / "cards" / f"{OMZ}.yaml")
                                         .read_text())
     data["input"]["height"] = data["input"]["width"] = 300
     bad = write_card(tmp_path / "bad.yaml", data)
@@ -230,7 +229,7 @@ def test_card_that_disagrees_with_the_model_input(tmp_path: Path) -> None:
 def test_card_of_the_wrong_kind_for_the_model(clip_model: tuple[Path, Path, object],
                                               tmp_path: Path) -> None:
     xml, _, _ = clip_model
-    card = shutil.copy(REPO / "runtime" / "cards" / f"{OMZ}.yaml", tmp_path / "det.yaml")
+    card = shutil.copy(REPO / "gesturekit" / "runtime" / "cards" / f"{OMZ}.yaml", tmp_path / "det.yaml")
     with pytest.raises(GestureKitError) as err:
         ModelServer().add("clip", xml, card)
     assert "rank 5" in one_line(err, Path(card))
@@ -269,7 +268,7 @@ def test_images_with_the_wrong_channel_count() -> None:
 
 def test_truncated_or_mismatched_ir_files(tmp_path: Path,
                                           clip_model: tuple[Path, Path, object]) -> None:
-    source, card = omz_xml(), REPO / "runtime" / "cards" / f"{OMZ}.yaml"
+    source, card = omz_xml(), REPO / "gesturekit" / "runtime" / "cards" / f"{OMZ}.yaml"
     xml_text, weights = source.read_bytes(), source.with_suffix(".bin").read_bytes()
     cases = {"short_xml": (xml_text[: len(xml_text) // 2], weights, ".xml"),
              "short_bin": (xml_text, weights[: len(weights) // 2], ".bin"),

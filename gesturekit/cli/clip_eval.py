@@ -18,7 +18,7 @@ def add_snapshot_option(parser: argparse.ArgumentParser) -> None:
 
 
 def chosen_snapshot(args: argparse.Namespace) -> Path:
-    from classifier.run_log import best_snapshot
+    from gesturekit.clips.classifier.run_log import best_snapshot
 
     return args.snapshot if args.snapshot is not None else best_snapshot(args.work_dir)
 
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from classifier.evaluate import CONFUSION_PNG, METRICS_YAML, evaluate_snapshot
+    from gesturekit.clips.classifier.evaluate import CONFUSION_PNG, METRICS_YAML, evaluate_snapshot
 
     from .template import snapshot_template
 

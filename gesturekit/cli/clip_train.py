@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from classifier.train import train_classifier
+    from gesturekit.clips.classifier.train import train_classifier
 
     from .template import work_template
 

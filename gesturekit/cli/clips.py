@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from clips.dump import dump_clips
+    from gesturekit.clips.dump import dump_clips
 
     result = dump_clips(args.videos, args.annotation, args.out, intervals=args.intervals,
                         classes=args.classes, size=args.size, max_frames=args.max_frames,

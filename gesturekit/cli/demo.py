@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_window() -> None:
     """A window needs a display; say so in one line before OpenCV's Qt aborts."""
-    from labeling.qt_checks import qt_platform
+    from gesturekit.labeling.qt_checks import qt_platform
 
     if sys.platform.startswith("linux") and qt_platform(os.environ) == "xcb" and \
             not os.environ.get("DISPLAY"):
@@ -64,8 +64,8 @@ def check_window() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from runtime.demo import DemoOptions, check_outputs, load_models, run_demo
-    from runtime.video import open_source
+    from gesturekit.runtime.demo import DemoOptions, check_outputs, load_models, run_demo
+    from gesturekit.runtime.video import open_source
 
     options = DemoOptions(threshold=args.threshold, max_frames=args.max_frames,
                           classify_every=args.classify_every,

@@ -24,7 +24,7 @@ def add_hand_options(parser: argparse.ArgumentParser, applies_to: str = "",
 def add_box_calibration_option(parser: argparse.ArgumentParser, applies_to: str = "",
                                note: str = "") -> None:
     """``--no-box-calibration``: keep MediaPipe's hand boxes instead of moving them by the
-    box convention the pose model learned at pose-train (:mod:`pose.boxes`)."""
+    box convention the pose model learned at pose-train (:mod:`gesturekit.pose.boxes`)."""
     prefix = f"{applies_to}: " if applies_to else ""
     parser.add_argument("--no-box-calibration", action="store_true",
                         help=f"{prefix}keep the hands' landmark boxes as found instead of "
@@ -33,8 +33,8 @@ def add_box_calibration_option(parser: argparse.ArgumentParser, applies_to: str 
 
 def add_retry_options(parser: argparse.ArgumentParser) -> None:
     """``--retry-confidence``, ``--retry-mirror`` and ``--retry-upscale``: the second
-    MediaPipe passes on images where the first found no hand (:mod:`pose.retry`)."""
-    from pose.retry import DEFAULT_RETRY
+    MediaPipe passes on images where the first found no hand (:mod:`gesturekit.pose.retry`)."""
+    from gesturekit.pose.retry import DEFAULT_RETRY
 
     parser.add_argument("--retry-confidence", type=float, default=DEFAULT_RETRY.confidence,
                         metavar="C",
@@ -52,7 +52,7 @@ def add_retry_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_hand_detector_option(parser: argparse.ArgumentParser, applies_to: str = "") -> None:
-    """``--hand-detector``: the hybrid route (:mod:`pose.crops`); ``applies_to`` (e.g.
+    """``--hand-detector``: the hybrid route (:mod:`gesturekit.pose.crops`); ``applies_to`` (e.g.
     ``"--pose"``) prefixes its help."""
     prefix = f"with {applies_to}: " if applies_to else ""
     parser.add_argument("--hand-detector", action="store_true",
@@ -70,8 +70,8 @@ def require_pose_route(args: argparse.Namespace, pose_flag: str) -> None:
 
 
 def retry_options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The :class:`pose.retry.RetryOptions` of :func:`add_retry_options`' arguments."""
-    from pose.retry import RetryOptions
+    """The :class:`gesturekit.pose.retry.RetryOptions` of :func:`add_retry_options`' arguments."""
+    from gesturekit.pose.retry import RetryOptions
 
     return RetryOptions(confidence=args.retry_confidence or None, mirror=args.retry_mirror,
                         upscale=args.retry_upscale or None)

@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pose.extract import extract_keypoints
+    from gesturekit.pose.extract import extract_keypoints
     from voc_tools.errors import GestureKitError
 
     out = args.out if args.out.suffix == ".npz" else args.out.with_name(args.out.name + ".npz")

@@ -12,7 +12,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from labeling.launch import check_can_start, labelimg_argv, run_labelimg
+    from gesturekit.labeling.launch import check_can_start, labelimg_argv, run_labelimg
 
     layout = check_can_start(args.root)
     _, images, classes, annotations = labelimg_argv(layout)

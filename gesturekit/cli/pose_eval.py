@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from runtime.pose_detector import (evaluate_pose_route, load_pose_classifier,
+    from gesturekit.runtime.pose_detector import (evaluate_pose_route, load_pose_classifier,
                                        pose_model_file)
     from voc_tools.errors import GestureKitError
 
@@ -58,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
     model_file = pose_model_file(args.model)
     out = args.out or model_file.parent
     if args.keypoints is not None:
-        from posecls.evaluate import evaluate_pose_classifier
+        from gesturekit.pose.evaluate import evaluate_pose_classifier
 
-        from pose.classify import class_prior
-        from runtime.pose_detector import pose_metadata
+        from gesturekit.pose.classify import class_prior
+        from gesturekit.runtime.pose_detector import pose_metadata
 
         classifier = load_pose_classifier(model_file, args.backend)
         prior = class_prior(pose_metadata(classifier, model_file).get("train_counts") or {},

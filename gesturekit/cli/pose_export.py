@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from convert.pose_export import export_pose_classifier
-    from posecls.model import load_info
+    from gesturekit.pose.model import load_info
 
     keypoints = args.keypoints
     if keypoints is None:

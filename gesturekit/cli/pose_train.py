@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         hidden = tuple(int(v) for v in args.hidden.split(",") if v.strip())
     except ValueError:
         raise GestureKitError(f"--hidden wants sizes like 64,32, got {args.hidden!r}") from None
-    from posecls.train import PoseTrainConfig, train_pose_classifier
+    from gesturekit.pose.train import PoseTrainConfig, train_pose_classifier
 
     config = PoseTrainConfig(epochs=args.epochs, batch_size=args.batch_size,
                              learning_rate=args.lr, hidden=hidden, dropout=args.dropout,

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from labeling.prelabel import PLACEHOLDER_CLASS, prelabel_with_hands, prelabel_with_model
+    from gesturekit.labeling.prelabel import PLACEHOLDER_CLASS, prelabel_with_hands, prelabel_with_model
 
     if args.hands:
         report = prelabel_with_hands(args.root, args.class_name, args.margin,

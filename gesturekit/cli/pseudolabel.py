@@ -38,9 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from labeling.box_fit import fit_boxes
-    from labeling.pseudolabel import check_request, pseudolabel
-    from runtime.pose_detector import PoseDetector
+    from gesturekit.labeling.box_fit import fit_boxes
+    from gesturekit.labeling.pseudolabel import check_request, pseudolabel
+    from gesturekit.runtime.pose_detector import PoseDetector
 
     check_request(args.inputs, args.out, args.every, args.min_score)
     box_fit = fit_boxes(args.fit_boxes, args.margin) if args.fit_boxes else None

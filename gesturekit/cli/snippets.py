@@ -54,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from clips.snippets import NEGATIVE_LABELS, SnippetSpec, make_snippets, parse_split
+    from gesturekit.clips.snippets import NEGATIVE_LABELS, SnippetSpec, make_snippets, parse_split
 
     spec = SnippetSpec(args.length_ms, args.sample_rate, args.iou, args.stride_ms)
     result = make_snippets(

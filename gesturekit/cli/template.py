@@ -61,7 +61,7 @@ def given_overrides(args: argparse.Namespace, template) -> dict:  # type: ignore
 
 def work_template(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """WORK_DIR's template with the command line's overrides; returns (template, given)."""
-    from classifier.templates import TEMPLATE_FILE, read_template, with_overrides
+    from gesturekit.clips.classifier.templates import TEMPLATE_FILE, read_template, with_overrides
 
     template = read_template(args.work_dir)
     given = given_overrides(args, template)
@@ -71,8 +71,8 @@ def work_template(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def snapshot_template(args: argparse.Namespace, snapshot: Path):  # type: ignore[no-untyped-def]
     """The trained model's template with the overrides a trained model allows (fps,
     batch size, ...); a different value of a setting the model fixes is an error."""
-    from classifier.metadata import load_info
-    from classifier.templates import with_overrides
+    from gesturekit.clips.classifier.metadata import load_info
+    from gesturekit.clips.classifier.templates import with_overrides
     from voc_tools.errors import GestureKitError
 
     work, given = work_template(args)
@@ -87,7 +87,7 @@ def snapshot_template(args: argparse.Namespace, snapshot: Path):  # type: ignore
 
 
 def run(args: argparse.Namespace) -> int:
-    from classifier.templates import TEMPLATES, instantiate
+    from gesturekit.clips.classifier.templates import TEMPLATES, instantiate
 
     if args.action == "list":
         for template in TEMPLATES.values():

@@ -55,8 +55,8 @@ class BoxFit:
 
 def fit_boxes(keypoints: str | Path, margin: float = 0.15) -> BoxFit:
     """Fit the offsets on a landmark file of ``gesturekit keypoints`` (the user's labels)."""
-    from pose.hands import Hand
-    from pose.keypoints import load_keypoints
+    from gesturekit.pose.hands import Hand
+    from gesturekit.pose.keypoints import load_keypoints
 
     rows = load_keypoints(keypoints)
     if not len(rows):

@@ -1,6 +1,6 @@
 """Hand landmarks from MediaPipe, served by a worker process in its own environment.
 
-``HandLandmarker`` starts ``pose/mediapipe_worker.py`` with the Python of ``.venv-hands``
+``HandLandmarker`` starts ``gesturekit/pose/mediapipe_worker.py`` with the Python of ``.venv-hands``
 (made by ``scripts/setup_hands.sh``; another one via ``GESTUREKIT_HANDS_PYTHON``) and asks
 it for the hands of image files or decoded frames. Everything runs offline: MediaPipe
 0.10.14 carries its palm-detection and landmark models inside the wheel.
@@ -62,7 +62,7 @@ def hands_python() -> Path:
     if configured:
         path = Path(configured)
     else:
-        path = Path(__file__).resolve().parents[1] / ".venv-hands" / "bin" / "python"
+        path = Path(__file__).resolve().parents[2] / ".venv-hands" / "bin" / "python"
     if not path.exists():
         raise GestureKitError(f"MediaPipe hand landmarker not installed: {SETUP_HINT}", path)
     if path.is_dir() or not os.access(path, os.X_OK):

@@ -5,7 +5,7 @@ labelled boxes are paired by the Hungarian method on IoU; a pair counts when its
 at least ``iou_threshold``, or when at least ``cover_threshold`` of the hand's box lies
 inside the labelled box (labels that include the forearm or both hands of a sign have a
 low IoU with one hand's box). Where MediaPipe finds no hand, second passes
-(:class:`pose.retry.RetryOptions`) look again. Whatever stays alone is reported, never
+(:class:`gesturekit.pose.retry.RetryOptions`) look again. Whatever stays alone is reported, never
 dropped silently: labelled boxes without a hand, images with boxes but no hand at all, and
 hands nobody labelled (e.g. two hands where one box is labelled: the better-overlapping one
 is matched).
@@ -146,7 +146,7 @@ def extract_keypoints(root: str | Path, split: str | None = None, iou_threshold:
     """The landmarks of every labelled box of ``root``'s annotated images (or of the
     ``split`` list), matched to MediaPipe's hands (``cover_threshold`` None: on IoU
     only; ``retry``: second passes where no hand was found; ``hand_detector``: also
-    MediaPipe on the crops of the shipped hand detector's boxes, :mod:`pose.crops`), and
+    MediaPipe on the crops of the shipped hand detector's boxes, :mod:`gesturekit.pose.crops`), and
     what could not be matched."""
     from tqdm import tqdm
 

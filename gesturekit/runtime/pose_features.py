@@ -1,6 +1,6 @@
 """The pose-classifier adapter: hand features N x C in, class probabilities N x classes out.
 
-The features are :func:`pose.normalize.hand_features` of MediaPipe landmarks; the card's
+The features are :func:`gesturekit.pose.normalize.hand_features` of MediaPipe landmarks; the card's
 ``pose.features_version`` must be the one this GestureKit computes.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pose.normalize import FEATURES, FEATURES_VERSION
+from gesturekit.pose.normalize import FEATURES, FEATURES_VERSION
 from voc_tools.errors import GestureKitError
 
 from .cards import RuntimeCard

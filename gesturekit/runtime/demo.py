@@ -1,7 +1,7 @@
 """The live gesture demo: detector -> IoU tracker -> per-track clip buffer -> clip classifier
 -> annotated frames, as OpenVINO's gesture recognition demo chains them.
 
-Frames come from a video file or a camera (:mod:`runtime.video`). Each frame's detections
+Frames come from a video file or a camera (:mod:`gesturekit.runtime.video`). Each frame's detections
 update an :class:`~runtime.tracker.IouTracker`; every track keeps the recent frames in a
 :class:`~runtime.clip.ClipSampler` at the classifier card's ``clip.fps``, and every
 ``classify_every`` frames each track with a full clip is classified: ``Clip(frames, box)``

@@ -1,4 +1,4 @@
-"""MediaPipe hand-landmark worker, run by :mod:`pose.hands` inside ``.venv-hands``.
+"""MediaPipe hand-landmark worker, run by :mod:`gesturekit.pose.hands` inside ``.venv-hands``.
 
 MediaPipe 0.10.14 (the last release whose wheel bundles the hand models and still has
 ``solutions.hands``) needs protobuf < 5 and opencv-contrib-python; TensorFlow 2.21 needs

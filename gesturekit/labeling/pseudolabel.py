@@ -1,7 +1,7 @@
 """Pseudo-labels: a VOC dataset from unlabelled videos or frames, labelled by a model.
 
 The model is anything with ``.classes`` and ``.detect(image_bgr, score_threshold,
-max_detections)`` — in practice :class:`runtime.pose_detector.PoseDetector` (MediaPipe
+max_detections)`` — in practice :class:`gesturekit.runtime.pose_detector.PoseDetector` (MediaPipe
 hands boxed from their landmarks, the gesture from the pose classifier). Videos are sliced
 by ``voc_tools.frames.extract_frames`` into a staging folder inside the output root, so
 their frames keep their source video in ``sources.csv`` for ``gesturekit split``. A frame

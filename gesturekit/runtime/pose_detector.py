@@ -5,12 +5,12 @@
 
 Box = the landmarks' extent grown by ``margin`` (as ``prelabel --hands``), moved to the
 dataset's box convention when the classifier learned one (``box_calibration``, see
-:mod:`pose.boxes`), label = the classifier's best class, score = MediaPipe's hand score x
+:mod:`gesturekit.pose.boxes`), label = the classifier's best class, score = MediaPipe's hand score x
 that class's probability (optionally averaged with the mirrored hand's, ``mirror_tta``, and
-reweighted by the training classes' frequencies, ``prior_weight``; :mod:`pose.classify`).
-Where MediaPipe finds no hand, ``retry`` second passes look again (:mod:`pose.retry`).
+reweighted by the training classes' frequencies, ``prior_weight``; :mod:`gesturekit.pose.classify`).
+Where MediaPipe finds no hand, ``retry`` second passes look again (:mod:`gesturekit.pose.retry`).
 With ``hand_detector`` (the hybrid route), where they too find none, MediaPipe looks in
-the crops of the shipped hand detector's boxes (:mod:`pose.crops`). It has
+the crops of the shipped hand detector's boxes (:mod:`gesturekit.pose.crops`). It has
 ``.classes`` and ``.detect(image, score_threshold, max_detections)``, so
 ``detector.evaluate.collect``, ``testDetector.py --pose`` and the demo use it like any
 detector.
@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 
 from detector.inference import Detections, select
-from pose.boxes import calibrate_boxes
-from pose.classify import class_prior, hand_probabilities
-from pose.hands import HandsResult
-from pose.crops import hybrid_landmarker
-from pose.retry import DEFAULT_RETRY, RetryOptions
+from gesturekit.pose.boxes import calibrate_boxes
+from gesturekit.pose.classify import class_prior, hand_probabilities
+from gesturekit.pose.hands import HandsResult
+from gesturekit.pose.crops import hybrid_landmarker
+from gesturekit.pose.retry import DEFAULT_RETRY, RetryOptions
 from voc_tools.errors import GestureKitError
 
 from .backends import choose_backend
@@ -51,14 +51,14 @@ def load_pose_classifier(path: str | Path, backend: str = "auto",
     """A pose classifier with ``.classes`` and ``.predict(features N x D) -> N x C``:
     a pose-train run (directory, .h5 or .json: Keras) or an exported one (.xml: OpenVINO,
     .onnx: onnxruntime), whose card is ``card_path`` or the ``.yaml`` beside the model.
-    ``server``: a :class:`runtime.server.ModelServer` to compile an IR on (default: its own).
+    ``server``: a :class:`gesturekit.runtime.server.ModelServer` to compile an IR on (default: its own).
     """
     path = pose_model_file(Path(path))
     if path.suffix == ".json":
         path = path.with_suffix(".h5")
     chosen = choose_backend(path, backend)
     if chosen == "keras":
-        from posecls import load_pose_classifier as load_keras
+        from gesturekit.pose.model import load_pose_classifier as load_keras
 
         return load_keras(path)
     card = card_path if card_path is not None else path.with_suffix(".yaml")
@@ -103,7 +103,7 @@ def is_pose_model(path: str | Path) -> bool:
     if path.is_dir():
         return any((path / f"{EXPORTED_STEM}{ext}").is_file() for ext in (".h5", ".xml", ".onnx"))
     if path.suffix in (".h5", ".json"):
-        from posecls.model import FORMAT
+        from gesturekit.pose.model import FORMAT
 
         info = path.with_suffix(".json")
         return info.is_file() and f'"{FORMAT}"' in info.read_text(encoding="utf-8",

@@ -3,10 +3,10 @@
 Rows are split by image: the dataset's ``ImageSets/Main`` train/val lists when it has
 them, else a seeded ``val_fraction`` of the images. Every epoch sees each training row
 ``repeats`` times, each a fresh augmented copy (small in-plane rotation, x/y stretch,
-landmark jitter; see :func:`pose.normalize.augment_points`); classes are weighted by
+landmark jitter; see :func:`gesturekit.pose.normalize.augment_points`); classes are weighted by
 their inverse frequency. The weights of the best epoch (val accuracy, then val loss) are
 kept. Unless ``box_calibration`` is off, the dataset's box convention (per class, the
-labelled boxes' edges relative to the hands' landmark boxes; :mod:`pose.boxes`) is learned
+labelled boxes' edges relative to the hands' landmark boxes; :mod:`gesturekit.pose.boxes`) is learned
 from the training rows and stored in the metadata for the pose route. RUN_DIR gets
 ``pose_classifier.h5`` + ``.json``, ``metrics.csv`` and ``curves.png``.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pose.keypoints import KeypointSet, load_keypoints
-from pose.normalize import augment_points, features_from_points, normalized_points
+from gesturekit.pose.keypoints import KeypointSet, load_keypoints
+from gesturekit.pose.normalize import augment_points, features_from_points, normalized_points
 from voc_tools.errors import GestureKitError
 
 from .model import INFO_FILE, MODEL_FILE, PoseInfo, build_model
@@ -235,8 +235,8 @@ def train_pose_classifier(keypoints_path: str | Path, out: str | Path,
 
 
 def box_calibration(train: KeypointSet, margin: float) -> dict:
-    """The box convention of the training rows (see :mod:`pose.boxes`)."""
-    from pose.boxes import fit_box_calibration
+    """The box convention of the training rows (see :mod:`gesturekit.pose.boxes`)."""
+    from gesturekit.pose.boxes import fit_box_calibration
 
     return fit_box_calibration(train.landmarks, train.sizes, train.boxes, train.labels,
                                train.classes, margin)

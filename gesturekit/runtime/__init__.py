@@ -1,11 +1,11 @@
 """The CPU runtime: one OpenVINO Core serving GestureKit's exported detector beside clip
 classifiers and third-party models, each described by a model card.
 
-Modules: :mod:`runtime.cards` (card schema, validation against the model's input),
-:mod:`runtime.imaging` (image -> input tensor), :mod:`runtime.detector` and
-:mod:`runtime.clip` (adapters per kind), :mod:`runtime.engines` (OpenVINO/onnxruntime
-loading), :mod:`runtime.server` (``ModelServer``: sync and async serving),
-:mod:`runtime.backends` (``load_detector`` for .h5/.onnx/.xml).
+Modules: :mod:`gesturekit.runtime.cards` (card schema, validation against the model's input),
+:mod:`gesturekit.runtime.imaging` (image -> input tensor), :mod:`gesturekit.runtime.detector` and
+:mod:`gesturekit.runtime.clip` (adapters per kind), :mod:`gesturekit.runtime.engines` (OpenVINO/onnxruntime
+loading), :mod:`gesturekit.runtime.server` (``ModelServer``: sync and async serving),
+:mod:`gesturekit.runtime.backends` (``load_detector`` for .h5/.onnx/.xml).
 Data flows voc_tools -> detector -> convert -> runtime.
 """
 from .backends import BACKENDS, load_detector

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pose.normalize import FEATURES, FEATURES_VERSION
+from gesturekit.pose.normalize import FEATURES, FEATURES_VERSION
 from voc_tools.errors import GestureKitError
 
 FORMAT = "gesturekit-pose-classifier"
@@ -38,7 +38,7 @@ class PoseInfo:
 
 
 def check_features_version(version: int, features: int, path: Path | None) -> None:
-    """Refuse a model made for other features than :mod:`pose.normalize` computes."""
+    """Refuse a model made for other features than :mod:`gesturekit.pose.normalize` computes."""
     if version != FEATURES_VERSION or features != FEATURES:
         raise GestureKitError(f"pose classifier made for features v{version} ({features} "
                               f"values), this GestureKit computes v{FEATURES_VERSION} "
@@ -119,7 +119,7 @@ def load_pose_classifier(path: str | Path) -> PoseClassifier:
     """A Keras pose classifier from a run directory, its .h5 or its .json."""
     if Path(path).suffix in (".xml", ".onnx"):
         raise GestureKitError("an exported pose classifier: load it with "
-                              "runtime.pose_detector.load_pose_classifier", path)
+                              "gesturekit.runtime.pose_detector.load_pose_classifier", path)
     h5, _ = model_files(path)
     info = load_info(h5)
     from detector import compat  # noqa: F401

@@ -23,7 +23,7 @@ from voc_tools.naming import is_image
 from voc_tools.prelabels import Prelabel, file_sha1, record_prelabels
 
 if TYPE_CHECKING:
-    from pose.hands import HandLandmarker
+    from gesturekit.pose.hands import HandLandmarker
 
 PLACEHOLDER_CLASS = "hand"
 
@@ -114,7 +114,7 @@ def model_box_finder(model: str | Path, threshold: float = 0.5, backend: str = "
                      classes: list[str] | None = None) -> BoxFinder:
     """A finder running a trained/exported detector (.h5, .onnx, .xml); its classes must
     all be in ``classes`` (the dataset's classes.txt) when given."""
-    from runtime.backends import load_detector
+    from gesturekit.runtime.backends import load_detector
     from voc_tools.image_io import read_image_bounded
 
     detector = load_detector(model, backend, card)
@@ -171,7 +171,7 @@ def prelabel_with_hands(root: str | Path, class_name: str | None = None, margin:
                         progress: bool = True) -> PrelabelReport:
     """Pre-label the unlabeled images of ``root`` with MediaPipe hands; every box gets
     ``class_name`` (it must be in classes.txt) or the placeholder ``hand`` to rename."""
-    from pose.hands import HandLandmarker
+    from gesturekit.pose.hands import HandLandmarker
 
     VocLayout(Path(root)).require()
     classes = dataset_classes(root)

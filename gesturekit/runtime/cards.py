@@ -28,7 +28,7 @@ export card (:mod:`convert.card`: ``gesturekit.json`` v2 or IR ``rt_info``), whi
       crop: box                    # box: square around the tracked box (default);
                                    # frame: square around the whole frame's centre
     pose:                          # pose classifiers only
-      features: 60                 # C, features per hand (pose.normalize.FEATURES)
+      features: 60                 # C, features per hand (gesturekit.pose.normalize.FEATURES)
       features_version: 1          # pose.normalize.FEATURES_VERSION the model was made for
 
 ``mean``/``std`` are per channel in the model's colour order, in 0..255 pixel units.
@@ -225,7 +225,7 @@ def find_card(model_path: str | Path) -> RuntimeCard:
     """The card of a model given without one: its export card (``gesturekit.json`` beside
     it, or the IR's rt_info), else a runtime card beside it with the same stem
     (``model.xml`` -> ``model.yaml``, as ``gesturekit clip-export`` writes), else a card
-    shipped in ``runtime/cards/<model stem>.yaml``."""
+    shipped in ``gesturekit/runtime/cards/<model stem>.yaml``."""
     from convert.card import CARD_FILE, load_card, read_rt_info
 
     model_path = Path(model_path)

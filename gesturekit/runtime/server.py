@@ -128,7 +128,7 @@ class ModelServer:
         """Read, check against its card, and compile one model (.xml IR or .onnx).
 
         Without ``card_path`` the model's own card is used (an exported GestureKit model's
-        ``gesturekit.json`` or IR rt_info, or a card shipped in ``runtime/cards``).
+        ``gesturekit.json`` or IR rt_info, or a card shipped in ``gesturekit/runtime/cards``).
         ``precision`` (f32, bf16, f16) overrides the card's.
         """
         if name in self.models:

@@ -42,7 +42,7 @@ def cover_matrix(labelled: np.ndarray, hands: np.ndarray) -> np.ndarray:
 
 def landmark_boxes(landmarks: np.ndarray, sizes: np.ndarray, margin: float) -> np.ndarray:
     """Hand boxes (N, 4), 0-based pixel corners, of landmarks (N, 21, 3) in images of
-    ``sizes`` (N, 2) width, height (as :meth:`pose.hands.Hand.box`)."""
+    ``sizes`` (N, 2) width, height (as :meth:`gesturekit.pose.hands.Hand.box`)."""
     return np.array([Hand("Right", 1.0, np.asarray(points, np.float32)).box(
         int(w), int(h), margin) for points, (w, h) in zip(landmarks, sizes)],
         np.float64).reshape(-1, 4)

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from classifier.evaluate import ClipScores as Scores, plot_confusion
-from pose.classify import hand_probabilities
-from pose.keypoints import KeypointSet, load_keypoints
+from gesturekit.clips.classifier.evaluate import ClipScores as Scores, plot_confusion
+from gesturekit.pose.classify import hand_probabilities
+from gesturekit.pose.keypoints import KeypointSet, load_keypoints
 from voc_tools.errors import GestureKitError
 
 
@@ -40,7 +40,7 @@ def evaluate_pose_classifier(classifier: Any, keypoints_path: str | Path, out_di
                              split: str = "val", root: str | Path | None = None,
                              mirror_tta: bool = False, prior: np.ndarray | None = None) -> dict:
     """Accuracy of ``classifier`` (``.classes``, ``.predict``) on the landmark file's
-    hands of ``split`` (``mirror_tta``, ``prior``: see :mod:`pose.classify`); writes the
+    hands of ``split`` (``mirror_tta``, ``prior``: see :mod:`gesturekit.pose.classify`); writes the
     JSON and confusion PNG into ``out_dir``."""
     keypoints = load_keypoints(keypoints_path)
     if list(classifier.classes) != keypoints.classes:

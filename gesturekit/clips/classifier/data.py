@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from clips.rawframes import ClipRecord, frame_path, read_rawframes_annotation
+from gesturekit.clips.rawframes import ClipRecord, frame_path, read_rawframes_annotation
 from voc_tools.classes import read_classes
 from voc_tools.errors import GestureKitError
 

@@ -1,6 +1,0 @@
-"""Keras clip classifiers for dynamic gestures: templates, models, clip data, train, eval.
-
-Layer: beside ``detector`` (imports ``clips`` and ``voc_tools``, never ``convert`` or
-``runtime``). A model takes B x T x H x W x 3 (RGB, normalised as its metadata says) and
-gives logits; ``convert.clip_export`` wraps it for the runtime's B x C x T x H x W layout.
-"""
