@@ -429,7 +429,7 @@ def run_benchmark(model: str | Path, images: str | Path, out: str | Path | None 
     from voc_tools.image_io import read_image_bgr
     from voc_tools.layout import VocLayout
 
-    from .preprocess import prepare_input
+    from detector.preprocess import to_network
     from .source import find_converted
 
     names = _check_backends(list(backends))
@@ -455,7 +455,7 @@ def run_benchmark(model: str | Path, images: str | Path, out: str | Path | None 
         keras_model = load_keras_model(source.h5, source.metadata.backbone)
         detectors = build_detectors(keras_model, card, names, core)
         paths = [layout.image_path(i) for i in ids]
-        inputs = [prepare_input(read_image_bgr(p), card.input)[0] for p in paths[:runs]]
+        inputs = [to_network(read_image_bgr(p), card.input.rule)[0] for p in paths[:runs]]
         times = interleaved_times({n: d.infer for n, d in detectors.items()}, inputs, runs,
                                   warmup, progress)
         rows: dict[str, dict] = {}

@@ -26,7 +26,7 @@ self-describing. Layout of the JSON::
       "export": {"tools": {...}, "nms": ..., "timings_s": {...}, ...}
     }
 
-Resize rule ``keras_retinanet_letterbox`` (see :func:`convert.preprocess.prepare_input`):
+Resize rule ``keras_retinanet_letterbox`` (see :func:`detector.preprocess.to_network`):
 scale = keras-retinanet's scale (smallest side to ``min_side``, largest at most
 ``max_side``), further reduced if needed so the resized image fits into height × width
 (never for a 4:3 frame at the default size); the uint8 BGR image is resized with
@@ -46,6 +46,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from detector.preprocess import LETTERBOX, InputRule
 from voc_tools.errors import GestureKitError
 
 CARD_FILE = "gesturekit.json"
@@ -69,6 +70,17 @@ class InputSpec:
     dtype: str = "float32"
     preprocess: str = "caffe"
     resize: dict = field(default_factory=dict)
+
+    @property
+    def rule(self) -> InputRule:
+        """This input as the kit's one preprocessing rule (:mod:`detector.preprocess`)."""
+        resize = self.resize or {}
+        fixed = not self.dynamic
+        return InputRule(normalise=self.preprocess, color_order=self.color_order,
+                         resize=resize.get("rule", LETTERBOX), min_side=resize.get("min_side"),
+                         max_side=resize.get("max_side"),
+                         height=int(self.height) if fixed else None,
+                         width=int(self.width) if fixed else None, layout=self.layout)
 
     def shape(self) -> list[int]:
         """The input shape with batch 1 (-1 for a free dimension)."""

@@ -11,7 +11,7 @@ from detector.inference import Detections, select
 from voc_tools.errors import GestureKitError
 
 from .card import ModelCard
-from .preprocess import prepare_input
+from detector.preprocess import to_network
 
 # OpenVINO's names for the card's precisions.
 OV_PRECISION = {"fp32": "f32", "bf16": "bf16", "int8": "f32"}
@@ -30,9 +30,9 @@ class ExportedDetector:
 
     def detect(self, image_bgr: np.ndarray, score_threshold: float = 0.05,
                max_detections: int = 100) -> Detections:
-        batch, scale = prepare_input(image_bgr, self.card.input)
+        batch, scale = to_network(image_bgr, self.card.input.rule)
         boxes, scores, labels = self.infer(batch)
-        return select(np.asarray(boxes)[0] / scale, np.asarray(scores)[0],
+        return select(np.asarray(boxes)[0] / np.tile(scale, 2), np.asarray(scores)[0],
                       np.asarray(labels)[0], self.classes, score_threshold, max_detections)
 
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from detector.preprocess import to_network
 from voc_tools.errors import GestureKitError
 from voc_tools.outputs import prepare_output_folder
 
 from .card import InputSpec, ModelCard
-from .preprocess import default_input_size, prepare_input, resize_rule
+from .preprocess import default_input_size, resize_rule
 from .source import ConvertedModel, find_converted
 
 FORMATS = ("onnx", "openvino")
@@ -93,7 +94,7 @@ def _probe_batch(spec: InputSpec, calib: Path | None) -> np.ndarray:
         ids = layout.read_split("val") or layout.read_split("train")
         if ids:
             image = read_image_bgr(layout.image_path(ids[0]))
-    return prepare_input(image, spec)[0]
+    return to_network(image, spec.rule)[0]
 
 
 def _same_detections(a: dict, b: dict) -> bool:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from detector.preprocess import to_network
 from voc_tools.errors import GestureKitError
 
 from .card import InputSpec
-from .preprocess import prepare_input
 
 
 def calibration_images(root: Path, split: str, limit: int) -> list[Path]:
@@ -33,7 +33,7 @@ def quantize_int8(raw_model, spec: InputSpec, images: list[Path]):  # type: igno
     from voc_tools.image_io import read_image_bgr
 
     def transform(path: Path):  # type: ignore[no-untyped-def]
-        return prepare_input(read_image_bgr(path), spec)[0]
+        return to_network(read_image_bgr(path), spec.rule)[0]
 
     dataset = nncf.Dataset(images, transform)
     return nncf.quantize(raw_model, dataset, subset_size=len(images),

@@ -13,7 +13,7 @@ import numpy as np
 from voc_tools.errors import GestureKitError
 
 from .metadata import ModelMetadata, load_metadata
-from .preprocess import normalize, resize
+from .preprocess import to_network
 
 
 @dataclass
@@ -61,10 +61,9 @@ class KerasDetector:
         return self.metadata.classes
 
     def prepare(self, image_bgr: np.ndarray) -> tuple[np.ndarray, float]:
-        """Resize and normalise one BGR image; returns the network input and its scale."""
-        image, scale = resize(image_bgr, self.metadata.image_min_side,
-                              self.metadata.image_max_side)
-        return normalize(image, self.metadata.preprocess), scale
+        """One BGR image -> the (1, H, W, 3) network input and its scale."""
+        tensor, scale = to_network(image_bgr, self.metadata.input_rule)
+        return tensor, float(scale[0])
 
     def detect(self, image_bgr: np.ndarray, score_threshold: float = 0.05,
                max_detections: int = 100) -> Detections:
@@ -72,7 +71,7 @@ class KerasDetector:
         if image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
             raise GestureKitError(f"expected a 3-channel BGR image, got shape {image_bgr.shape}")
         image, scale = self.prepare(image_bgr)
-        boxes, scores, labels = self.model.predict_on_batch(image[None])[:3]
+        boxes, scores, labels = self.model.predict_on_batch(image)[:3]
         boxes = np.asarray(boxes)[0] / scale
         return select(boxes, np.asarray(scores)[0], np.asarray(labels)[0], self.classes,
                       score_threshold, max_detections)

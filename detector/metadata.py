@@ -11,6 +11,8 @@ from pathlib import Path
 
 from voc_tools.errors import GestureKitError
 
+from .preprocess import InputRule
+
 METADATA_FILE = "gesturekit.json"
 FORMAT = "gesturekit-model"
 
@@ -44,6 +46,13 @@ class ModelMetadata:
     def __post_init__(self) -> None:
         if not self.preprocess:
             self.preprocess = preprocess_mode(self.backbone)
+
+    @property
+    def input_rule(self) -> InputRule:
+        """How a raw image becomes this Keras model's input: letterboxed to the training
+        sides, free size (the kit's one preprocessing, :mod:`detector.preprocess`)."""
+        return InputRule(normalise=self.preprocess, color_order=self.color_order,
+                         min_side=self.image_min_side, max_side=self.image_max_side)
 
     def save(self, folder: str | Path) -> Path:
         """Write ``gesturekit.json`` into ``folder``."""

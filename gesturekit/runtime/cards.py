@@ -40,15 +40,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from detector.preprocess import (COLOR_ORDERS, LETTERBOX, NAMED_NORMALISATIONS, STRETCH,
+                                 InputRule)
 from voc_tools.errors import GestureKitError
 
 KINDS = ("detector", "clip_classifier", "pose_classifier")
 DETECTOR_LAYOUTS = ("NCHW", "NHWC")
 CLIP_LAYOUTS = ("NCTHW",)
 POSE_LAYOUTS = ("NC",)
-COLOR_ORDERS = ("BGR", "RGB")
-NAMED_NORMALISATIONS = ("none", "caffe", "tf", "torch")
-RESIZE_RULES = ("stretch", "keras_retinanet_letterbox")
+RESIZE_RULES = (STRETCH, LETTERBOX)
 DETECTOR_OUTPUTS = ("boxes_conf", "retinanet")
 CLIP_OUTPUTS = ("logits", "probabilities")
 CLIP_CROPS = ("box", "frame")
@@ -86,6 +86,14 @@ class RuntimeCard:
     @property
     def fixed_size(self) -> bool:
         return self.height is not None and self.width is not None
+
+    @property
+    def input_rule(self) -> InputRule:
+        """The card's input fields as the kit's one preprocessing rule."""
+        return InputRule(normalise=self.normalise, color_order=self.color_order,
+                         resize=self.resize, min_side=self.min_side, max_side=self.max_side,
+                         height=self.height, width=self.width,
+                         layout="NCHW" if self.layout == "NCHW" else "NHWC")
 
 
 def _choice(value: Any, allowed: tuple[str, ...], what: str, path: Path | None) -> str:

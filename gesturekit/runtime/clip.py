@@ -19,7 +19,9 @@ import numpy as np
 from voc_tools.errors import GestureKitError
 
 from .cards import RuntimeCard
-from .imaging import check_image, normalise
+from detector.preprocess import normalise
+
+from .imaging import check_image
 from .outputs import TensorInfo, find_output
 
 
@@ -134,7 +136,8 @@ class ClipAdapter:
         square = center_square(clip.box if clip.box is not None else (0, 0, w, h),
                                self.card.crop_scale)
         size = (self.card.width, self.card.height)
-        x = np.stack([normalise(cv2.resize(crop(f, square), size), self.card)
+        x = np.stack([normalise(cv2.resize(crop(f, square), size), self.card.normalise,
+                                 self.card.color_order)
                       for f in clip.frames])
         return np.ascontiguousarray(x.transpose(3, 0, 1, 2)[None], dtype=np.float32), None
 

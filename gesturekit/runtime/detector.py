@@ -14,7 +14,9 @@ import numpy as np
 from detector.inference import Detections, select
 
 from .cards import RuntimeCard
-from .imaging import check_image, to_network
+from detector.preprocess import to_network
+
+from .imaging import check_image
 from .outputs import TensorInfo, find_output
 
 
@@ -39,7 +41,7 @@ class DetectorAdapter:
     def prepare(self, image_bgr: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, tuple]]:
         """The input tensor, and what decoding needs: the scale and the image size."""
         check_image(image_bgr, self.model_path)
-        tensor, scale = to_network(image_bgr, self.card)
+        tensor, scale = to_network(image_bgr, self.card.input_rule)
         return tensor, (scale, image_bgr.shape[:2])
 
     def decode(self, outputs: list[np.ndarray], meta: tuple[np.ndarray, tuple],

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from detector import preprocess
 from gesturekit.clips.rawframes import ClipRecord, frame_path, read_rawframes_annotation
 from voc_tools.classes import read_classes
 from voc_tools.errors import GestureKitError
@@ -98,10 +99,9 @@ def frame_square(height: int, width: int, scale: float) -> tuple[int, int, int, 
 
 
 def normalise(frames_bgr: np.ndarray, template: Template) -> np.ndarray:
-    """uint8 BGR frames -> float32 RGB ``(x - mean) / std``."""
-    mean = np.asarray(template.normalise["mean"], np.float32)
-    std = np.asarray(template.normalise["std"], np.float32)
-    return (frames_bgr[..., ::-1].astype(np.float32) - mean) / std
+    """uint8 BGR frames -> float32 in the template's colour order, ``(x - mean) / std``
+    (the kit's one preprocessing, :func:`detector.preprocess.normalise`)."""
+    return preprocess.normalise(frames_bgr, template.normalise, template.color_order)
 
 
 class FrameCache:
