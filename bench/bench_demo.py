@@ -127,9 +127,9 @@ def run_case(case: dict, frames: int, repeats: int, work: Path) -> dict:
                "classifier": case["classifier_what"], "threshold": case["threshold"],
                "frames": runs["sync"][0].frames, "size": list(runs["sync"][0].size),
                "classify_every": runs["sync"][0].classify_every,
-               "crop": classifier.card.crop, "clip": {"frames": classifier.card.frames,
-                                                      "fps": classifier.card.fps,
-                                                      "size": classifier.card.height}}
+               "crop": classifier.card.clip["crop"],
+               "clip": {"frames": classifier.card.clip["frames"],
+                        "fps": classifier.card.clip["fps"], "size": classifier.card.input.height}}
     for mode in MODES:
         results = runs[mode]
         summary[mode] = {

@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from bench_frames import cpu_model  # noqa: E402
 from detector.data import VocGenerator  # noqa: E402  (imports the compat shim first)
-from detector.metadata import preprocess_mode  # noqa: E402
+from detector.card import preprocess_mode  # noqa: E402
 from detector.model import build_training_model, shapes_callback  # noqa: E402
 from detector.preprocess import normalize  # noqa: E402
 from keras_retinanet.preprocessing.pascal_voc import PascalVocGenerator  # noqa: E402

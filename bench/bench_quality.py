@@ -204,7 +204,7 @@ def _retinanet_child(spec: dict) -> None:
     """In a child process: train under the CPU budget, then score the last snapshot."""
     from detector.schedule import CpuBudgetSchedule
     from detector.inference import KerasDetector, load_keras_model
-    from detector.metadata import load_metadata
+    from detector.card import load_card
     from detector.model import prediction_model
     from detector.run_log import read_metrics
     from detector.train import TrainConfig, train
@@ -216,7 +216,7 @@ def _retinanet_child(spec: dict) -> None:
     budget = CpuBudgetSchedule(config.learning_rate, spec["budget"])
     run = train(config, callbacks=[budget])
     train_cpu = time.process_time()
-    metadata = load_metadata(run)
+    metadata = load_card(run)
     snapshot = sorted((run / "snapshots").glob("epoch_*.h5"))[-1]
     model = prediction_model(load_keras_model(snapshot, config.backbone))
     result = score_detector(KerasDetector(model, metadata), Path(config.root), config.val_split)

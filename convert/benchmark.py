@@ -230,7 +230,8 @@ def ensure_export(source, folder: Path, input_size: tuple[int, int] | None,  # t
                   images_root: Path, names: Sequence[str], calib_size: int,
                   force: bool) -> tuple:
     """The exported model in ``folder`` (reused when it matches, else made); (card, reused)."""
-    from .card import load_card
+    from detector.card import load_card
+
     from .export import export_model
     from .preprocess import default_input_size
 
@@ -289,7 +290,7 @@ def model_info(source, card, keras_model) -> dict:  # type: ignore[no-untyped-de
     return {"source": str(source.folder), "backbone": source.metadata.backbone,
             "head_width": head_width, "parameters": int(keras_model.count_params()),
             "classes": card.classes, "input_hw": [card.input.height, card.input.width],
-            "preprocess": card.input.preprocess,
+            "preprocess": card.input.normalise,
             "training_resize": [source.metadata.image_min_side, source.metadata.image_max_side]}
 
 
@@ -455,7 +456,7 @@ def run_benchmark(model: str | Path, images: str | Path, out: str | Path | None 
         keras_model = load_keras_model(source.h5, source.metadata.backbone)
         detectors = build_detectors(keras_model, card, names, core)
         paths = [layout.image_path(i) for i in ids]
-        inputs = [to_network(read_image_bgr(p), card.input.rule)[0] for p in paths[:runs]]
+        inputs = [to_network(read_image_bgr(p), card.input)[0] for p in paths[:runs]]
         times = interleaved_times({n: d.infer for n, d in detectors.items()}, inputs, runs,
                                   warmup, progress)
         rows: dict[str, dict] = {}

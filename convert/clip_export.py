@@ -1,4 +1,4 @@
-"""Export a clip-classifier snapshot for the runtime: OpenVINO IR, ONNX and a runtime card.
+"""Export a clip-classifier snapshot for the runtime: OpenVINO IR, ONNX and its model card.
 
 The exported graph takes the runtime's clip layout, ``clip`` 1 x 3 x T x H x W (RGB,
 normalised as the card says), transposes it to the Keras model's 1 x T x H x W x 3 inside
@@ -6,7 +6,7 @@ the graph, and gives ``logits`` 1 x classes. Files in OUT::
 
     model.xml / model.bin   OpenVINO IR (ov.convert_model of the Keras model, FP32 weights)
     model.onnx              ONNX (tf2onnx from the Keras model, opset 17)
-    model.yaml              the runtime card (gesturekit.runtime.cards schema: kind clip_classifier,
+    model.yaml              the model card (detector.card, stage exported, kind clip_classifier,
                             layout NCTHW, clip.frames/fps/crop_scale/crop, normalise, logits)
 
 Serve with ``ModelServer().add("gesture", "OUT/model.xml")`` (the runtime finds the card
@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from detector.card import ModelCard
+from detector.preprocess import STRETCH, InputRule
 
 from .export import _prepare_out, _tool_versions
 from .keras_export import parity, write_both
@@ -36,7 +38,7 @@ class ClipExport:
 
     out: Path
     files: dict[str, Path] = field(default_factory=dict)
-    card: dict = field(default_factory=dict)
+    card: ModelCard | None = None
     parity: dict[str, float] = field(default_factory=dict)
 
 
@@ -50,16 +52,16 @@ def ncthw_model(model):  # type: ignore[no-untyped-def]
     return keras.Model(clip, model(nthwc, training=False), name="clip_classifier")
 
 
-def runtime_card(classes: list[str], template) -> dict:  # type: ignore[no-untyped-def]
-    """The runtime card (a :func:`gesturekit.runtime.cards.card_from_dict` mapping) of a model."""
-    return {"kind": "clip_classifier", "classes": list(classes), "precision": "f32",
-            "input": {"layout": "NCTHW", "height": template.input_size,
-                      "width": template.input_size, "color_order": template.color_order,
-                      "normalise": {"mean": list(template.normalise["mean"]),
-                                    "std": list(template.normalise["std"])}},
-            "output": {"format": "logits", "names": {"probabilities": OUTPUT_NAME}},
-            "clip": {"frames": template.frames, "fps": template.fps,
-                     "crop_scale": template.crop_scale, "crop": template.crop}}
+def exported_card(classes: list[str], template) -> ModelCard:  # type: ignore[no-untyped-def]
+    """The card of an exported clip classifier (1 x 3 x T x H x W in, logits out)."""
+    rule = InputRule(normalise={"mean": list(template.normalise["mean"]),
+                                "std": list(template.normalise["std"])},
+                     color_order=template.color_order, resize=STRETCH,
+                     height=template.input_size, width=template.input_size, layout="NCTHW")
+    return ModelCard("clip_classifier", "exported", list(classes), rule, INPUT_NAME,
+                     output="logits", output_names={"probabilities": OUTPUT_NAME},
+                     clip={"frames": template.frames, "fps": template.fps,
+                           "crop_scale": template.crop_scale, "crop": template.crop})
 
 
 def sample_tensors(template, data_dir: Path | None, split: str | Path,  # type: ignore[no-untyped-def]
@@ -85,8 +87,6 @@ def export_clip_classifier(snapshot: str | Path, out: str | Path, force: bool = 
     """Write IR, ONNX and the runtime card of a snapshot into ``out`` and check parity
     (on clips of ``data_dir``'s ``split`` when given, else random tensors). ``template``:
     the snapshot's own unless given (e.g. another clip fps for the card)."""
-    import yaml
-
     from gesturekit.clips.classifier.metadata import load_info
     from gesturekit.clips.classifier.model import load_model
 
@@ -103,15 +103,12 @@ def export_clip_classifier(snapshot: str | Path, out: str | Path, force: bool = 
                              info.classes, parity_clips)
     result.parity = {**parity(exported, result.files, list(tensors), INPUT_NAME),
                      "clips": int(len(tensors))}
-    result.card = {**runtime_card(info.classes, template),
-                   "files": {"openvino": IR_FILE, "onnx": ONNX_FILE},
-                   "metadata": {"architecture": template.architecture, "snapshot": str(snapshot),
-                                "template": template.name, "trained": info.extra},
-                   "export": {"tools": _tool_versions(), "timings_s": timings,
-                              "parity": {**result.parity, "on": "data clips" if data_dir
-                                         else "random tensors"}}}
-    card_path = out / CARD_FILE
-    card_path.write_text(yaml.safe_dump(result.card, sort_keys=False, default_flow_style=None,
-                                        width=100), encoding="utf-8")
-    result.files["card"] = card_path
+    result.card = exported_card(info.classes, template)
+    result.card.files = {"openvino": IR_FILE, "onnx": ONNX_FILE}
+    result.card.metadata = {"architecture": template.architecture, "snapshot": str(snapshot),
+                            "template": template.name, "trained": info.extra}
+    result.card.export = {"tools": _tool_versions(), "timings_s": timings,
+                          "parity": {**result.parity, "on": "data clips" if data_dir
+                                     else "random tensors"}}
+    result.files["card"] = result.card.save(out / CARD_FILE)
     return result

@@ -10,7 +10,7 @@ import numpy as np
 from detector.inference import Detections, select
 from voc_tools.errors import GestureKitError
 
-from .card import ModelCard
+from detector.card import ModelCard
 from detector.preprocess import to_network
 
 # OpenVINO's names for the card's precisions.

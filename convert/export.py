@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from detector.preprocess import to_network
+from detector.card import ModelCard
+from detector.preprocess import InputRule, to_network
 from voc_tools.errors import GestureKitError
 from voc_tools.outputs import prepare_output_folder
 
-from .card import InputSpec, ModelCard
-from .preprocess import default_input_size, resize_rule
+from .preprocess import default_input_size
 from .source import ConvertedModel, find_converted
 
 FORMATS = ("onnx", "openvino")
@@ -72,18 +72,18 @@ def _prepare_out(out: Path, force: bool) -> None:
     prepare_output_folder(out, force, "export")
 
 
-def _input_spec(source: ConvertedModel, input_size: tuple[int, int] | None,
-                dynamic: bool) -> InputSpec:
-    meta = source.metadata
-    height, width = input_size or default_input_size(meta.image_min_side, meta.image_max_side)
+def _input_rule(source: ConvertedModel, input_size: tuple[int, int] | None,
+                dynamic: bool) -> InputRule:
+    """The converted model's input rule at the export's size (free when ``dynamic``)."""
+    rule = source.metadata.input
+    height, width = input_size or default_input_size(rule.min_side, rule.max_side)
     if height < 32 or width < 32:
         raise GestureKitError(f"input size {height}x{width} is too small (at least 32x32)")
-    return InputSpec("input", "NHWC", int(height), int(width), dynamic, meta.color_order,
-                     "float32", meta.preprocess,
-                     resize_rule(meta.image_min_side, meta.image_max_side))
+    return replace(rule, height=None if dynamic else int(height),
+                   width=None if dynamic else int(width))
 
 
-def _probe_batch(spec: InputSpec, calib: Path | None) -> np.ndarray:
+def _probe_batch(rule: InputRule, calib: Path | None) -> np.ndarray:
     """A real image for comparing and timing (first val image), else a mid-gray frame."""
     from voc_tools.image_io import read_image_bgr
     from voc_tools.layout import VocLayout
@@ -94,7 +94,7 @@ def _probe_batch(spec: InputSpec, calib: Path | None) -> np.ndarray:
         ids = layout.read_split("val") or layout.read_split("train")
         if ids:
             image = read_image_bgr(layout.image_path(ids[0]))
-    return to_network(image, spec.rule)[0]
+    return to_network(image, rule)[0]
 
 
 def _same_detections(a: dict, b: dict) -> bool:
@@ -106,7 +106,7 @@ def _same_detections(a: dict, b: dict) -> bool:
                 and (a["labels"][0][keep_a] == b["labels"][0][keep_b]).all())
 
 
-def _build_openvino(source: ConvertedModel, spec: InputSpec, batch: np.ndarray,
+def _build_openvino(source: ConvertedModel, card: ModelCard, batch: np.ndarray,
                     info: dict):  # type: ignore[no-untyped-def]
     """Both NMS variants; returns (chosen model, raw model, NMS settings)."""
     import openvino as ov
@@ -120,8 +120,8 @@ def _build_openvino(source: ConvertedModel, spec: InputSpec, batch: np.ndarray,
     start = time.perf_counter()
     keras_model = load_keras_model(source.h5, source.metadata.backbone)
     settings = filter_settings(keras_model)
-    variants = {"tensorflow": openvino_with_tf_nms(source.saved_model, spec)}
-    raw = openvino_raw(keras_model, spec)
+    variants = {"tensorflow": openvino_with_tf_nms(source.saved_model, card)}
+    raw = openvino_raw(keras_model, card)
     variants["openvino"] = attach_nms(raw, settings)
     info["timings_s"]["openvino"] = round(time.perf_counter() - start, 2)
     core = ov.Core()
@@ -182,18 +182,19 @@ def export_model(model: str | Path, out: str | Path, formats: tuple[str, ...] = 
     source = find_converted(model)
     calib = None if calib is None else Path(calib)
     out = Path(out)
-    spec = _input_spec(source, input_size, dynamic)
+    rule = _input_rule(source, input_size, dynamic)
     _prepare_out(out, force)
 
-    meta = asdict(source.metadata)
-    classes = meta.pop("classes")
     info: dict = {"tools": _tool_versions(), "timings_s": {}, "source": str(source.folder),
                   "platform": platform.processor() or platform.machine(), "sha256": {}}
-    card = ModelCard("detector", classes, spec, OUTPUTS, {}, {}, meta, info)
-    card.precision = {"default": precision, "inference_precision_hint": OV_PRECISION[precision],
-                      "weights": "fp32" if precision != "int8" else "int8 (NNCF, NMS float)"}
+    card = source.metadata.at_stage(
+        "exported", input=rule, output_names={role: tensor["name"] for role, tensor in
+                                              OUTPUTS.items()},
+        output_tensors=OUTPUTS, files={}, export=info,
+        precision={"default": precision, "inference_precision_hint": OV_PRECISION[precision],
+                   "weights": "fp32" if precision != "int8" else "int8 (NNCF, NMS float)"})
     result = ExportResult(out, card)
-    batch = _probe_batch(spec, calib)
+    batch = _probe_batch(rule, calib)
     if precision == "bf16" or "openvino" in formats:
         info["cpu_optimization_capabilities"] = cpu_capabilities()
 
@@ -202,12 +203,12 @@ def export_model(model: str | Path, out: str | Path, formats: tuple[str, ...] = 
 
         start = time.perf_counter()
         card.files["onnx"] = ONNX_FILE
-        result.files["onnx"] = export_onnx(source.saved_model, spec, out / ONNX_FILE)
+        result.files["onnx"] = export_onnx(source.saved_model, card, out / ONNX_FILE)
         info["timings_s"]["onnx"] = round(time.perf_counter() - start, 2)
     raw = settings = None
     ir_model = None
     if "openvino" in formats:
-        ir_model, raw, settings = _build_openvino(source, spec, batch, info)
+        ir_model, raw, settings = _build_openvino(source, card, batch, info)
         card.files["openvino_fp32"] = IR_FILE
     int8_model = None
     if precision == "int8":
@@ -215,7 +216,7 @@ def export_model(model: str | Path, out: str | Path, formats: tuple[str, ...] = 
 
         start = time.perf_counter()
         images = calibration_images(calib, "train", calib_size)
-        int8_model = attach_nms(quantize_int8(raw, spec, images), settings)
+        int8_model = attach_nms(quantize_int8(raw, rule, images), settings)
         info["timings_s"]["int8"] = round(time.perf_counter() - start, 2)
         info["int8"] = {"calibration": f"{len(images)} images of {calib} train split",
                         "quantized": "network only; NMS, TopK and padding stay float"}

@@ -14,9 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from detector.card import ModelCard
 from voc_tools.errors import GestureKitError
 
-from .card import InputSpec
 from .tf_graph import OUTPUT_NAMES
 
 ONNX_OPSET = 17
@@ -55,8 +55,9 @@ def _output_roles(model) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return roles
 
 
-def export_onnx(saved_model: Path, spec: InputSpec, onnx_path: Path) -> Path:
-    """Write ``onnx_path``: input ``spec.name`` (1, H, W, 3), outputs boxes, scores, labels."""
+def export_onnx(saved_model: Path, card: ModelCard, onnx_path: Path) -> Path:
+    """Write ``onnx_path``: input ``card.input_name`` (1, H, W, 3), outputs boxes, scores,
+    labels."""
     import onnx
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,10 +72,10 @@ def export_onnx(saved_model: Path, spec: InputSpec, onnx_path: Path) -> Path:
         model = onnx.load(str(raw_path))
     for old, new in _output_roles(model).items():
         _rename(model, old, new)
-    _rename(model, model.graph.input[0].name, spec.name)
+    _rename(model, model.graph.input[0].name, card.input_name)
     dims = model.graph.input[0].type.tensor_type.shape.dim
     dims[0].dim_value = 1
-    if not spec.dynamic:
-        dims[1].dim_value, dims[2].dim_value = int(spec.height), int(spec.width)
+    if card.input.fixed_size:
+        dims[1].dim_value, dims[2].dim_value = int(card.input.height), int(card.input.width)
     onnx.save(model, str(onnx_path))
     return onnx_path

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .card import InputSpec, ModelCard, RT_INFO_KEY
+from detector.card import RT_INFO_KEY, ModelCard
+
 from .tf_graph import OUTPUT_NAMES
 
 NMS_VARIANTS = ("openvino", "tensorflow")  # OpenVINO's NMS op / keras-retinanet's, converted
@@ -24,25 +25,25 @@ def _name_ports(model, input_name: str) -> None:  # type: ignore[no-untyped-def]
         raise RuntimeError("unexpected detector outputs")
 
 
-def openvino_with_tf_nms(saved_model: Path, spec: InputSpec):  # type: ignore[no-untyped-def]
+def openvino_with_tf_nms(saved_model: Path, card: ModelCard):  # type: ignore[no-untyped-def]
     """The SavedModel (keras-retinanet NMS inside) converted by OpenVINO, fixed input."""
     import openvino as ov
 
-    model = ov.convert_model(str(saved_model), input=[spec.shape()])
-    _name_ports(model, spec.name)
+    model = ov.convert_model(str(saved_model), input=[card.input.shape()])
+    _name_ports(model, card.input_name)
     return model
 
 
-def openvino_raw(keras_model, spec: InputSpec):  # type: ignore[no-untyped-def]
+def openvino_raw(keras_model, card: ModelCard):  # type: ignore[no-untyped-def]
     """The network without NMS: outputs raw_boxes (1,N,4), raw_classification (1,N,C)."""
     import openvino as ov
 
     from .tf_graph import raw_function
 
-    raw = ov.convert_model(raw_function(keras_model, spec).get_concrete_function())
+    raw = ov.convert_model(raw_function(keras_model, card).get_concrete_function())
     for port in raw.outputs:  # the final outputs take the plain names
         port.get_tensor().set_names({f"raw_{port.get_any_name()}"})
-    raw.inputs[0].get_tensor().set_names({spec.name})
+    raw.inputs[0].get_tensor().set_names({card.input_name})
     return raw
 
 

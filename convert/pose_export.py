@@ -1,11 +1,11 @@
-"""Export a pose classifier for the runtime: OpenVINO IR, ONNX and a runtime card.
+"""Export a pose classifier for the runtime: OpenVINO IR, ONNX and its model card.
 
 Input ``features`` N x FEATURES (:func:`gesturekit.pose.normalize.hand_features` of each hand, N
 free), output ``probabilities`` N x classes. Files in OUT::
 
     pose_classifier.xml/.bin  OpenVINO IR (ov.convert_model of the Keras model, FP32)
     pose_classifier.onnx      ONNX (tf2onnx, opset 17)
-    pose_classifier.yaml      runtime card (kind pose_classifier, layout NC, classes,
+    pose_classifier.yaml      model card (detector.card: exported pose_classifier, layout NC, classes,
                               pose.features / features_version, parity, metadata)
 
 Serve with ``ModelServer().add("pose", "OUT/pose_classifier.xml",
@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from detector.card import ModelCard
+from detector.preprocess import STRETCH, InputRule
 from gesturekit.pose.model import INPUT_NAME, OUTPUT_NAME
 
 from .export import _prepare_out, _tool_versions
@@ -33,16 +35,17 @@ class PoseExport:
 
     out: Path
     files: dict[str, Path] = field(default_factory=dict)
-    card: dict = field(default_factory=dict)
+    card: ModelCard | None = None
     parity: dict = field(default_factory=dict)
 
 
-def runtime_card(info) -> dict:  # type: ignore[no-untyped-def]
-    """The runtime card (a :func:`gesturekit.runtime.cards.card_from_dict` mapping) of ``info``."""
-    return {"kind": "pose_classifier", "classes": list(info.classes), "precision": "f32",
-            "input": {"layout": "NC"},
-            "output": {"format": "probabilities", "names": {"probabilities": OUTPUT_NAME}},
-            "pose": {"features": info.features, "features_version": info.features_version}}
+def exported_card(info) -> ModelCard:  # type: ignore[no-untyped-def]
+    """The card of an exported pose classifier (N x C features in, probabilities out)."""
+    return ModelCard("pose_classifier", "exported", list(info.classes),
+                     InputRule(resize=STRETCH, layout="NC"), INPUT_NAME,
+                     output="probabilities", output_names={"probabilities": OUTPUT_NAME},
+                     pose={"features": info.features,
+                           "features_version": info.features_version})
 
 
 def parity_features(keypoints: str | Path | None, count: int, features: int) -> np.ndarray:
@@ -60,8 +63,6 @@ def export_pose_classifier(run: str | Path, out: str | Path, force: bool = False
                            parity_rows: int = 32) -> PoseExport:
     """Write IR, ONNX and the runtime card of a pose-train run into ``out``; check parity
     on hands of ``keypoints`` (a landmark file) when given, else on random rows."""
-    import yaml
-
     from gesturekit.pose.model import load_pose_classifier
 
     classifier = load_pose_classifier(run)
@@ -74,14 +75,11 @@ def export_pose_classifier(run: str | Path, out: str | Path, force: bool = False
     rows = parity_features(keypoints, parity_rows, classifier.info.features)
     result.parity = {**parity(classifier.model, result.files, [rows], INPUT_NAME),
                      "rows": int(len(rows))}
-    result.card = {**runtime_card(classifier.info),
-                   "files": {"openvino": IR_FILE, "onnx": ONNX_FILE},
-                   "metadata": {"run": str(classifier.path), **classifier.info.extra},
-                   "export": {"tools": _tool_versions(), "timings_s": timings,
-                              "parity": {**result.parity, "on": "landmark file hands"
-                                         if keypoints else "random rows"}}}
-    card_path = out / CARD_FILE
-    card_path.write_text(yaml.safe_dump(result.card, sort_keys=False, default_flow_style=None,
-                                        width=100), encoding="utf-8")
-    result.files["card"] = card_path
+    result.card = exported_card(classifier.info)
+    result.card.files = {"openvino": IR_FILE, "onnx": ONNX_FILE}
+    result.card.metadata = {"run": str(classifier.path), **classifier.info.extra}
+    result.card.export = {"tools": _tool_versions(), "timings_s": timings,
+                          "parity": {**result.parity, "on": "landmark file hands"
+                                     if keypoints else "random rows"}}
+    result.files["card"] = result.card.save(out / CARD_FILE)
     return result

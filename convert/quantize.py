@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from detector.preprocess import to_network
+from detector.preprocess import InputRule, to_network
 from voc_tools.errors import GestureKitError
 
-from .card import InputSpec
 
 
 def calibration_images(root: Path, split: str, limit: int) -> list[Path]:
@@ -26,14 +25,14 @@ def calibration_images(root: Path, split: str, limit: int) -> list[Path]:
     return [layout.image_path(i) for i in ids[::step][:limit]]
 
 
-def quantize_int8(raw_model, spec: InputSpec, images: list[Path]):  # type: ignore[no-untyped-def]
+def quantize_int8(raw_model, rule: InputRule, images: list[Path]):  # type: ignore[no-untyped-def]
     """The raw ``ov.Model`` quantized by NNCF on ``images`` (mixed preset, CPU)."""
     import nncf
 
     from voc_tools.image_io import read_image_bgr
 
     def transform(path: Path):  # type: ignore[no-untyped-def]
-        return to_network(read_image_bgr(path), spec.rule)[0]
+        return to_network(read_image_bgr(path), rule)[0]
 
     dataset = nncf.Dataset(images, transform)
     return nncf.quantize(raw_model, dataset, subset_size=len(images),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from detector.metadata import METADATA_FILE, ModelMetadata
+from detector.card import CARD_FILE, ModelCard, read_card_file
 from voc_tools.errors import GestureKitError
 
 INFERENCE_H5 = "inference.h5"  # the names detector.convert writes
@@ -18,7 +18,7 @@ class ConvertedModel:
     folder: Path
     h5: Path
     saved_model: Path
-    metadata: ModelMetadata
+    metadata: ModelCard
 
 
 def find_converted(path: str | Path) -> ConvertedModel:
@@ -37,11 +37,10 @@ def find_converted(path: str | Path) -> ConvertedModel:
                               "make it with 'gesturekit convert SNAPSHOT OUT'", folder)
     if not h5.is_file():
         raise GestureKitError(f"no {INFERENCE_H5} in the converted model folder", folder)
-    metadata = ModelMetadata.load(folder / METADATA_FILE) if (folder / METADATA_FILE).is_file() \
-        else None
-    if metadata is None:
-        raise GestureKitError(f"no {METADATA_FILE} beside the model", folder)
-    if metadata.model_type != "inference":
-        raise GestureKitError(f"a {metadata.model_type} model; export needs a converted "
+    if not (folder / CARD_FILE).is_file():
+        raise GestureKitError(f"no {CARD_FILE} beside the model", folder)
+    metadata = read_card_file(folder / CARD_FILE)
+    if metadata.stage != "inference" or metadata.kind != "detector":
+        raise GestureKitError(f"a {metadata.stage} {metadata.kind}; export needs a converted "
                               "(inference) model from 'gesturekit convert'", folder)
     return ConvertedModel(folder, h5, saved_model, metadata)

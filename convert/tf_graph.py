@@ -4,19 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import _tf_setup  # noqa: F401  (tf-keras before TensorFlow)
-from .card import InputSpec
+from detector.card import ModelCard
 
 OUTPUT_NAMES = ("boxes", "scores", "labels")
 
 
-def _input_spec(spec: InputSpec):  # type: ignore[no-untyped-def]
+def _input_spec(card: ModelCard):  # type: ignore[no-untyped-def]
     import tensorflow as tf
 
-    shape = [1, None, None, 3] if spec.dynamic else [1, spec.height, spec.width, 3]
-    return tf.TensorSpec(shape, tf.float32, name=spec.name)
+    shape = [None if side == -1 else side for side in card.input.shape()]
+    return tf.TensorSpec(shape, tf.float32, name=card.input_name)
 
 
-def nms_function(saved_model: Path, spec: InputSpec):  # type: ignore[no-untyped-def]
+def nms_function(saved_model: Path, card: ModelCard):  # type: ignore[no-untyped-def]
     """A tf.function: image batch -> {boxes, scores, labels}, keras-retinanet NMS inside."""
     import tensorflow as tf
 
@@ -28,7 +28,7 @@ def nms_function(saved_model: Path, spec: InputSpec):  # type: ignore[no-untyped
         rank = 3 if tensor.shape.rank == 3 else (2 if tensor.dtype.is_floating else 1)
         by_rank[rank] = key  # boxes (1,N,4), scores (1,N) float, labels (1,N) int
 
-    @tf.function(input_signature=[_input_spec(spec)])
+    @tf.function(input_signature=[_input_spec(card)])
     def detect(image):  # type: ignore[no-untyped-def]
         out = signature(**{input_key: image})
         return {"boxes": tf.identity(out[by_rank[3]], name="boxes"),
@@ -47,7 +47,7 @@ def filter_settings(model) -> dict:  # type: ignore[no-untyped-def]
                                          "max_detections", "class_specific_filter", "nms")}
 
 
-def raw_function(keras_model, spec: InputSpec):  # type: ignore[no-untyped-def]
+def raw_function(keras_model, card: ModelCard):  # type: ignore[no-untyped-def]
     """A tf.function: image batch -> {boxes (1,N,4), classification (1,N,C)} before NMS."""
     import tensorflow as tf
 
@@ -55,7 +55,7 @@ def raw_function(keras_model, spec: InputSpec):  # type: ignore[no-untyped-def]
     boxes, classification = layer.input[:2]
     raw = tf.keras.Model(keras_model.inputs, [boxes, classification])
 
-    @tf.function(input_signature=[_input_spec(spec)])
+    @tf.function(input_signature=[_input_spec(card)])
     def detect(image):  # type: ignore[no-untyped-def]
         out_boxes, out_classification = raw(image, training=False)
         return {"boxes": tf.identity(out_boxes, name="boxes"),

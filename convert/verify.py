@@ -6,7 +6,7 @@ from pathlib import Path
 
 from voc_tools.errors import GestureKitError
 
-from .card import ModelCard, load_card
+from detector.card import ModelCard, load_card
 from .tf_graph import OUTPUT_NAMES
 
 

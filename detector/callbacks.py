@@ -10,7 +10,7 @@ from . import compat  # noqa: F401
 from tensorflow import keras  # noqa: E402
 
 from .inference import KerasDetector, save_h5  # noqa: E402
-from .metadata import ModelMetadata  # noqa: E402
+from .card import ModelCard  # noqa: E402
 from .run_log import plot_curves, read_metrics, write_metrics  # noqa: E402
 
 
@@ -37,7 +37,7 @@ class ValLoss(keras.callbacks.Callback):
 class ValMap(keras.callbacks.Callback):
     """Computes VOC mAP@0.5 on the val split after every ``every``-th epoch as logs['map']."""
 
-    def __init__(self, prediction_model, metadata: ModelMetadata, root: Path,  # type: ignore[no-untyped-def]
+    def __init__(self, prediction_model, metadata: ModelCard, root: Path,  # type: ignore[no-untyped-def]
                  split: str = "val", every: int = 1) -> None:
         super().__init__()
         self.detector = KerasDetector(prediction_model, metadata)

@@ -7,7 +7,7 @@ from voc_tools.errors import GestureKitError
 from voc_tools.outputs import check_output_folder
 
 from .inference import is_training_model, load_keras_model, quiet_saving, save_h5
-from .metadata import load_metadata
+from .card import load_card
 
 INFERENCE_H5 = "inference.h5"
 SAVED_MODEL_DIR = "saved_model"
@@ -26,7 +26,7 @@ def convert(snapshot: str | Path, out: str | Path, force: bool = False) -> Path:
         raise GestureKitError("already holds a converted model; pass --force to replace it",
                               out)
     check_output_folder(out, force, "convert")
-    metadata = load_metadata(snapshot)
+    metadata = load_card(snapshot)
     model = load_keras_model(snapshot, metadata.backbone)
     if not is_training_model(model):
         raise GestureKitError("already an inference model; nothing to convert", snapshot)
@@ -35,7 +35,7 @@ def convert(snapshot: str | Path, out: str | Path, force: bool = False) -> Path:
     save_h5(inference, out / INFERENCE_H5)
     with quiet_saving():
         inference.save(str(out / SAVED_MODEL_DIR), save_format="tf", include_optimizer=False)
-    metadata.model_type = "inference"
-    metadata.extra = {**metadata.extra, "source_snapshot": str(snapshot.resolve())}
+    metadata = metadata.at_stage("inference")
+    metadata.extra["source_snapshot"] = str(snapshot.resolve())
     metadata.save(out)
     return out / INFERENCE_H5

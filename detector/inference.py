@@ -12,7 +12,7 @@ import numpy as np
 
 from voc_tools.errors import GestureKitError
 
-from .metadata import ModelMetadata, load_metadata
+from .card import ModelCard, load_card
 from .preprocess import to_network
 
 
@@ -52,7 +52,7 @@ def select(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, classes: l
 class KerasDetector:
     """A keras-retinanet inference model (.h5) with its metadata."""
 
-    def __init__(self, model, metadata: ModelMetadata) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, model, metadata: ModelCard) -> None:  # type: ignore[no-untyped-def]
         self.model = model
         self.metadata = metadata
 
@@ -62,7 +62,7 @@ class KerasDetector:
 
     def prepare(self, image_bgr: np.ndarray) -> tuple[np.ndarray, float]:
         """One BGR image -> the (1, H, W, 3) network input and its scale."""
-        tensor, scale = to_network(image_bgr, self.metadata.input_rule)
+        tensor, scale = to_network(image_bgr, self.metadata.input)
         return tensor, float(scale[0])
 
     def detect(self, image_bgr: np.ndarray, score_threshold: float = 0.05,
@@ -137,7 +137,7 @@ def is_training_model(model) -> bool:  # type: ignore[no-untyped-def]
 def load_detector(path: str | Path) -> KerasDetector:
     """Load a converted (inference) model and its metadata; training models are refused."""
     path = Path(path)
-    metadata = load_metadata(path)
+    metadata = load_card(path)
     if path.suffix != ".h5":
         raise GestureKitError("unsupported model file (expected a .h5 inference model)", path)
     model = load_keras_model(path, metadata.backbone)

@@ -89,6 +89,11 @@ class InputRule:
     def fixed_size(self) -> bool:
         return self.height is not None and self.width is not None
 
+    def shape(self) -> list[int]:
+        """The image input's shape with batch 1 (-1 for a free dimension)."""
+        h, w = (self.height, self.width) if self.fixed_size else (-1, -1)
+        return [1, h, w, 3] if self.layout == "NHWC" else [1, 3, h, w]
+
     def scale(self, height: int, width: int) -> float:
         """The letterbox scale of a height x width image (capped to fit a fixed input)."""
         scale = resize_scale(height, width, self.min_side, self.max_side)

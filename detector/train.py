@@ -24,7 +24,7 @@ from .loop import fit  # noqa: E402
 from .data import VocGenerator  # noqa: E402
 from .hands import HANDS, architecture_mismatch  # noqa: E402
 from .pseudo import pseudo_image_ids, sampling_repeats  # noqa: E402
-from .metadata import ModelMetadata, preprocess_mode  # noqa: E402
+from .card import detector_card, preprocess_mode  # noqa: E402
 from .model import build_training_model, prediction_model, shapes_callback  # noqa: E402
 from .preprocess import normalize  # noqa: E402
 from .run_log import read_metrics  # noqa: E402
@@ -184,9 +184,8 @@ def train(config: TrainConfig, resume: bool = False,
         initial_epoch = int(state["epoch"])
     train_gen.compute_shapes = val_gen.compute_shapes = shapes_callback(model)
 
-    metadata = ModelMetadata(classes=classes, backbone=config.backbone,
-                             image_min_side=config.image_min_side,
-                             image_max_side=config.image_max_side, model_type="training",
+    metadata = detector_card(classes, config.backbone, config.image_min_side,
+                             config.image_max_side, "training",
                              extra={"data": _data_record(config, val_gen, len(pseudo_ids))})
     metadata.save(run_dir)
     (run_dir / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n",

@@ -207,8 +207,7 @@ def test_clip_preprocessing_is_the_runtimes(tiny_clips: Path) -> None:
     from gesturekit.clips.classifier.data import ClipBatches, load_split, normalise, window_ids
     from gesturekit.clips.classifier.templates import get_template, with_overrides
     from gesturekit.clips.rawframes import frame_path
-    from convert.clip_export import runtime_card
-    from gesturekit.runtime.cards import card_from_dict
+    from convert.clip_export import exported_card
     from gesturekit.runtime.clip import Clip, ClipAdapter
     from gesturekit.runtime.outputs import TensorInfo
 
@@ -216,7 +215,7 @@ def test_clip_preprocessing_is_the_runtimes(tiny_clips: Path) -> None:
                               {"frames": 4, "fps": 10, "input_size": 32, "crop_scale": 0.9})
     split = load_split(tiny_clips, "val.txt", 4)
     ours = normalise(ClipBatches(split, template, 2, train=False).clip(1), template)
-    card = card_from_dict(runtime_card(TINY_CLASSES, template))
+    card = exported_card(TINY_CLASSES, template)
     adapter = ClipAdapter(card, [TensorInfo(frozenset({"logits"}), (1, 3), False)], Path("m"))
     record = split.records[1]
     frames = [cv2.imread(str(frame_path(tiny_clips, record, i)))
@@ -296,7 +295,7 @@ def test_dynamic_sample_to_served_classifier_end_to_end(
     from gesturekit.clips.classifier.model import load_model
     from gesturekit.clips.classifier.run_log import best_snapshot
     from gesturekit.clips.rawframes import frame_path
-    from gesturekit.runtime.cards import read_card_file
+    from detector.card import read_card_file
     from gesturekit.runtime.clip import Clip
     from gesturekit.runtime.server import ModelServer
 
@@ -321,7 +320,7 @@ def test_dynamic_sample_to_served_classifier_end_to_end(
     assert card["export"]["parity"]["openvino_max_abs_diff"] < 1e-4
     assert card["export"]["parity"]["onnx_max_abs_diff"] < 1e-4
     runtime_card = read_card_file(out / "model.yaml")
-    assert (runtime_card.kind, runtime_card.layout, runtime_card.crop) == (
+    assert (runtime_card.kind, runtime_card.input.layout, runtime_card.clip["crop"]) == (
         "clip_classifier", "NCTHW", "frame")
 
     snapshot = best_snapshot(work)

@@ -189,7 +189,7 @@ def test_frame_crop_classifies_the_whole_frame_once_for_every_track(
 
     xml = clip_model[0]
     detector, classifier = load_models(omz_xml(), None, xml, frame_card)
-    assert classifier.card.crop == "frame"
+    assert classifier.card.clip["crop"] == "frame"
     result = run_demo(hands_video, detector, classifier,
                       DemoOptions(threshold=0.3, max_frames=30, classify_every=3),
                       results=tmp_path / "frame.jsonl")

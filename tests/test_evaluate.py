@@ -216,7 +216,7 @@ def test_evaluate_model_agrees_with_keras_retinanet(plums_voc: Path, tmp_path: P
     from keras_retinanet.utils.eval import evaluate
 
     from detector.inference import load_detector
-    from detector.metadata import ModelMetadata
+    from detector.card import detector_card
 
     root = tmp_path / "plums"
     shutil.copytree(plums_voc, root)
@@ -224,8 +224,7 @@ def test_evaluate_model_agrees_with_keras_retinanet(plums_voc: Path, tmp_path: P
     model_dir.mkdir()
     model = _real_inference_model()
     model.save(str(model_dir / "model.h5"))
-    ModelMetadata(list(CLASSES), BACKBONE, MIN_SIDE, MAX_SIDE,
-                  model_type="inference").save(model_dir)
+    detector_card(list(CLASSES), BACKBONE, MIN_SIDE, MAX_SIDE, "inference").save(model_dir)
 
     def theirs(split: str, iou: float) -> dict:
         generator = PascalVocGenerator(

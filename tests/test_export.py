@@ -12,7 +12,7 @@ from gesturekit import cli
 from voc_tools.errors import GestureKitError
 
 
-from convert.card import load_card  # noqa: E402
+from detector.card import load_card  # noqa: E402
 from convert.verify import verify_export  # noqa: E402
 
 

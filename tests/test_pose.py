@@ -131,7 +131,7 @@ def test_shape_features_see_finger_bends_not_size_rotation_or_side() -> None:
 def test_models_of_the_old_features_are_refused_in_one_line(tmp_path: Path) -> None:
     from gesturekit.pose.model import FORMAT, load_info
     from gesturekit.pose.normalize import FEATURES_VERSION
-    from gesturekit.runtime.cards import card_from_dict
+    from detector.card import card_from_dict
     from gesturekit.runtime.pose_features import PoseAdapter
 
     assert FEATURES_VERSION == 2
@@ -267,13 +267,14 @@ def test_mirror_tta_and_class_prior() -> None:
 
 
 def test_pose_card_is_checked_in_one_line() -> None:
-    from gesturekit.runtime.cards import card_from_dict
+    from detector.card import card_from_dict
 
     good = {"kind": "pose_classifier", "classes": ["grab", "drop"], "input": {"layout": "NC"},
             "output": {"format": "probabilities"},
             "pose": {"features": FEATURES, "features_version": 1}}
     card = card_from_dict(good)
-    assert (card.layout, card.features, card.features_version) == ("NC", FEATURES, 1)
+    assert (card.input.layout, card.pose["features"], card.pose["features_version"]) == (
+        "NC", FEATURES, 1)
     with pytest.raises(GestureKitError, match="pose.features"):
         card_from_dict({**good, "pose": {}})
     with pytest.raises(GestureKitError, match="layout"):

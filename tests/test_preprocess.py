@@ -2,12 +2,13 @@
 colour orders and every normalisation, and every backend's input going through it."""
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from detector.card import load_card
 from detector.preprocess import STRETCH, InputRule, to_network
 
 # keras-retinanet's backbones and the preprocessing each applies (its own preprocess_image)
@@ -82,24 +83,23 @@ def test_rgb_caffe_reaches_every_backend_as_keras_retinanet_makes_it(
 
     converted = tmp_path / "model"
     shutil.copytree(small_detector["model"], converted)
-    metadata_path = converted / "gesturekit.json"
-    metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-    metadata.update(color_order="RGB", preprocess="caffe")
-    metadata_path.write_text(json.dumps(metadata), encoding="utf-8")
+    metadata = load_card(converted)
+    metadata.input = replace(metadata.input, color_order="RGB", normalise="caffe")
+    metadata.save(converted)
     export = tmp_path / "export"
     assert cli.main(["export", str(converted / "inference.h5"), "--format", "all",
                      "--out", str(export)]) == 0
-    card = json.loads((export / "gesturekit.json").read_text(encoding="utf-8"))
-    assert (card["input"]["color_order"], card["input"]["preprocess"]) == ("RGB", "caffe")
+    card = load_card(export)
+    assert (card.input.color_order, card.input.normalise) == ("RGB", "caffe")
 
     image = _image(240, 320)
     fed = {"keras": load_detector(converted / "inference.h5").prepare(image)[0]}
     for name, path in (("onnxruntime", export / "model.onnx"), ("openvino", export / "model.xml")):
         detector = load_detector(path)
-        assert (detector.card.color_order, detector.card.normalise) == ("RGB", "caffe")
+        assert (detector.card.input.color_order, detector.card.input.normalise) == ("RGB", "caffe")
         fed[name] = detector.adapter.prepare(image)[0]
-    expected = _keras_retinanet_input(image, "caffe", "RGB", metadata["image_min_side"],
-                                      metadata["image_max_side"])
+    expected = _keras_retinanet_input(image, "caffe", "RGB", metadata.image_min_side,
+                                      metadata.image_max_side)
     h, w = expected.shape[:2]
     for name, tensor in fed.items():
         np.testing.assert_allclose(tensor[0, :h, :w], expected, atol=1e-4, err_msg=name)

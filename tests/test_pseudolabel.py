@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from detector.card import load_card
 from gesturekit.cli import main
 
 from sample_voc import build_sample_voc
@@ -147,7 +148,7 @@ def test_train_pseudo_trains_on_both_validates_on_hand_labels(
     out = capsys.readouterr().out
     assert (f"({len(hand.read_split('train'))} hand-labelled + 6 pseudo-labelled from {pseudo}"
             ", pseudo weight 0.5)" in out)
-    data = json.loads((run / "gesturekit.json").read_text())["extra"]["data"]
+    data = load_card(run).extra["data"]
     assert data == {"root": str(hand_voc), "train_split": "train",
                     "train_images": len(hand.read_split("train")),
                     "pseudo_root": str(pseudo), "pseudo_images": 6, "pseudo_min_score": None,

@@ -4,7 +4,6 @@ async, and one-line errors for bad models, cards and images."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -210,8 +209,8 @@ def one_line(err: pytest.ExceptionInfo, path: Path) -> str:
 
 def test_card_that_disagrees_with_the_model_input(tmp_path: Path) -> None:
     card = read_card_file(REPO / "gesturekit" / "runtime" / "cards" / f"{OMZ}.yaml")
-    assert (card.height, card.width, card.layout, card.output) == (320, 320, "NCHW",
-                                                                  "boxes_conf")
+    assert (card.input.height, card.input.width, card.input.layout, card.output) == (
+        320, 320, "NCHW", "boxes_conf")
     data = __import__("yaml").safe_load((REPO / "gesturekit" / "runtime" / "cards" / f"{OMZ}.yaml")
                                         .read_text())
     data["input"]["height"] = data["input"]["width"] = 300
@@ -345,7 +344,7 @@ def test_exported_detector_beside_person_detector_and_clip_classifier_in_one_cor
     assert server.names == ["hands", "person", "gesture"]
     assert all(m.server.core is server.core for m in (hands, person, gesture))
     assert hands.classes == ["grab", "drop"] and hands.settings()["precision"] == "f32"
-    assert (hands.card.height, hands.card.width) == (128, 171)
+    assert (hands.card.input.height, hands.card.input.width) == (128, 171)
 
     frames = video_frames(hands_video, [150, 200, 300, 900])
     people = list(server.stream("person", frames, score_threshold=0.3))

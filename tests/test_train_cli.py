@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from detector.card import load_card
 from gesturekit.cli import main
 
 from sample_voc import build_sample_voc
@@ -45,8 +46,8 @@ def test_resnet50_trains_converts_and_detects(tiny_voc: Path, tmp_path: Path,
     assert row["val_loss"] and row["map"] and row["snapshot"] == "snapshots/epoch_001.h5"
     assert (run / "curves.png").stat().st_size > 0
     assert list((run / "logs").rglob("events.out.tfevents.*"))
-    meta = json.loads((run / "gesturekit.json").read_text())
-    assert meta["classes"] == ["grab", "drop"] and meta["backbone"] == "resnet50"
+    meta = load_card(run)
+    assert meta.classes == ["grab", "drop"] and meta.backbone == "resnet50"
 
     capsys.readouterr()
     assert main(["best", str(run)]) == 0
@@ -56,8 +57,8 @@ def test_resnet50_trains_converts_and_detects(tiny_voc: Path, tmp_path: Path,
     model_dir = tmp_path / "model"
     assert main(["convert", str(run / "snapshots" / "epoch_001.h5"), str(model_dir)]) == 0
     assert (model_dir / "saved_model" / "saved_model.pb").is_file()
-    converted = json.loads((model_dir / "gesturekit.json").read_text())
-    assert converted["model_type"] == "inference" and converted["image_min_side"] == 96
+    converted = load_card(model_dir)
+    assert converted.stage == "inference" and converted.image_min_side == 96
     # converting again would overwrite: refused without --force
     assert main(["convert", str(run / "snapshots" / "epoch_001.h5"), str(model_dir)]) == 2
 

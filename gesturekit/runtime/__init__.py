@@ -9,10 +9,10 @@ loading), :mod:`gesturekit.runtime.server` (``ModelServer``: sync and async serv
 Data flows voc_tools -> detector -> convert -> runtime.
 """
 from .backends import BACKENDS, load_detector
-from .cards import RuntimeCard, read_card_file
+from detector.card import ModelCard, read_card_file
 from .clip import Clip, ClipPrediction, ClipSampler, center_square, crop, sample_indices
 from .server import ModelServer, ServedModel
 
-__all__ = ["BACKENDS", "Clip", "ClipPrediction", "ClipSampler", "ModelServer", "RuntimeCard",
+__all__ = ["BACKENDS", "Clip", "ClipPrediction", "ClipSampler", "ModelCard", "ModelServer",
            "ServedModel", "center_square", "crop", "load_detector", "read_card_file",
            "sample_indices"]

@@ -18,7 +18,7 @@ import numpy as np
 
 from voc_tools.errors import GestureKitError
 
-from .cards import RuntimeCard
+from detector.card import ModelCard
 from detector.preprocess import normalise
 
 from .imaging import check_image
@@ -119,7 +119,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 class ClipAdapter:
     """Prepares clips for, and decodes outputs of, one clip classifier."""
 
-    def __init__(self, card: RuntimeCard, outputs: list[TensorInfo], model_path: Path) -> None:
+    def __init__(self, card: ModelCard, outputs: list[TensorInfo], model_path: Path) -> None:
         self.card, self.model_path = card, model_path
         n = len(card.classes)
         self.output = find_output(outputs, "probabilities", card.output_names,
@@ -127,17 +127,17 @@ class ClipAdapter:
 
     def prepare(self, clip: Clip) -> tuple[np.ndarray, None]:
         """The 1 x 3 x T x H x W input tensor of one clip."""
-        if len(clip.frames) != self.card.frames:
-            raise GestureKitError(f"expected a clip of {self.card.frames} frames, got "
+        if len(clip.frames) != self.card.clip["frames"]:
+            raise GestureKitError(f"expected a clip of {self.card.clip['frames']} frames, got "
                                   f"{len(clip.frames)}", self.model_path)
         for frame in clip.frames:
             check_image(frame, self.model_path)
         h, w = clip.frames[0].shape[:2]
         square = center_square(clip.box if clip.box is not None else (0, 0, w, h),
-                               self.card.crop_scale)
-        size = (self.card.width, self.card.height)
-        x = np.stack([normalise(cv2.resize(crop(f, square), size), self.card.normalise,
-                                 self.card.color_order)
+                               self.card.clip["crop_scale"])
+        size = (self.card.input.width, self.card.input.height)
+        x = np.stack([normalise(cv2.resize(crop(f, square), size), self.card.input.normalise,
+                                 self.card.input.color_order)
                       for f in clip.frames])
         return np.ascontiguousarray(x.transpose(3, 0, 1, 2)[None], dtype=np.float32), None
 

@@ -195,13 +195,14 @@ class ClipScheduler:
 
     def __init__(self, card: Any, source_fps: float, every: int) -> None:
         self.card, self.source_fps, self.every = card, source_fps, every
-        self.whole_frame = card.crop == "frame"
-        self.span = clip_span(card.frames, source_fps, card.fps)
+        self.whole_frame = card.clip["crop"] == "frame"
+        self.span = clip_span(card.clip["frames"], source_fps, card.clip["fps"])
         self.samplers: dict[int, ClipSampler] = {}
 
     def _sampler(self, key: int) -> ClipSampler:
         if key not in self.samplers:
-            self.samplers[key] = ClipSampler(self.card.frames, self.source_fps, self.card.fps)
+            self.samplers[key] = ClipSampler(self.card.clip["frames"], self.source_fps,
+                                               self.card.clip["fps"])
         return self.samplers[key]
 
     def push(self, index: int, frame: np.ndarray, tracks: list[Track]) -> list[tuple[int, Clip]]:
@@ -243,7 +244,7 @@ class DemoPipeline:
         self.jobs: SyncJobs | None = None
         if classifier is not None:
             card = classifier.card
-            self.every = options.classify_every or max(1, round(source.fps / card.fps))
+            self.every = options.classify_every or max(1, round(source.fps / card.clip["fps"]))
             self.scheduler = ClipScheduler(card, source.fps, self.every)
             self.jobs = AsyncJobs(classifier) if self.asynchronous else SyncJobs(classifier)
         self.labels: dict[int, tuple[ClipPrediction, int]] = {}
@@ -368,7 +369,7 @@ class DemoPipeline:
         if isinstance(self.detector, ServedModel) and self.asynchronous:
             _ = self.detector.throughput_compiled
         if self.classifier is not None:
-            self.classifier.classify(Clip([blank] * self.classifier.card.frames))
+            self.classifier.classify(Clip([blank] * self.classifier.card.clip["frames"]))
             if self.asynchronous:
                 _ = self.classifier.throughput_compiled
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from detector.inference import Detections, select
 
-from .cards import RuntimeCard
+from detector.card import ModelCard
 from detector.preprocess import to_network
 
 from .imaging import check_image
@@ -23,7 +23,7 @@ from .outputs import TensorInfo, find_output
 class DetectorAdapter:
     """Prepares images for, and decodes outputs of, one detector model."""
 
-    def __init__(self, card: RuntimeCard, outputs: list[TensorInfo], model_path: Path) -> None:
+    def __init__(self, card: ModelCard, outputs: list[TensorInfo], model_path: Path) -> None:
         self.card, self.model_path = card, model_path
         names = card.output_names
         if card.output == "retinanet":
@@ -41,7 +41,7 @@ class DetectorAdapter:
     def prepare(self, image_bgr: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, tuple]]:
         """The input tensor, and what decoding needs: the scale and the image size."""
         check_image(image_bgr, self.model_path)
-        tensor, scale = to_network(image_bgr, self.card.input_rule)
+        tensor, scale = to_network(image_bgr, self.card.input)
         return tensor, (scale, image_bgr.shape[:2])
 
     def decode(self, outputs: list[np.ndarray], meta: tuple[np.ndarray, tuple],

@@ -1,5 +1,5 @@
 """Checking the images the runtime is given; the preprocessing itself is the kit's one
-(:mod:`detector.preprocess`), fed by the card's :attr:`RuntimeCard.input_rule`."""
+(:mod:`detector.preprocess`), fed by the card's input rule (:class:`detector.card.ModelCard`)."""
 from __future__ import annotations
 
 from pathlib import Path

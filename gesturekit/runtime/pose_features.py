@@ -12,7 +12,7 @@ import numpy as np
 from gesturekit.pose.normalize import FEATURES, FEATURES_VERSION
 from voc_tools.errors import GestureKitError
 
-from .cards import RuntimeCard
+from detector.card import ModelCard
 from .outputs import TensorInfo, find_output
 
 
@@ -24,10 +24,10 @@ def softmax_rows(logits: np.ndarray) -> np.ndarray:
 class PoseAdapter:
     """Prepares feature rows for, and decodes outputs of, one pose classifier."""
 
-    def __init__(self, card: RuntimeCard, outputs: list[TensorInfo], model_path: Path) -> None:
-        if card.features_version != FEATURES_VERSION or card.features != FEATURES:
-            raise GestureKitError(f"pose classifier made for features v{card.features_version}"
-                                  f" ({card.features} values), this GestureKit computes "
+    def __init__(self, card: ModelCard, outputs: list[TensorInfo], model_path: Path) -> None:
+        if card.pose["features_version"] != FEATURES_VERSION or card.pose["features"] != FEATURES:
+            raise GestureKitError(f"pose classifier made for features v{card.pose['features_version']}"
+                                  f" ({card.pose['features']} values), this GestureKit computes "
                                   f"v{FEATURES_VERSION} ({FEATURES}); train and export it "
                                   "again", card.path or model_path)
         self.card, self.model_path = card, model_path
@@ -39,8 +39,8 @@ class PoseAdapter:
         """The N x C input tensor of feature rows (one row or N)."""
         rows = np.asarray(features, np.float32)
         rows = rows.reshape(1, -1) if rows.ndim == 1 else rows
-        if rows.ndim != 2 or rows.shape[1] != self.card.features:
-            raise GestureKitError(f"expected hand features N x {self.card.features}, got "
+        if rows.ndim != 2 or rows.shape[1] != self.card.pose["features"]:
+            raise GestureKitError(f"expected hand features N x {self.card.pose['features']}, got "
                                   f"shape {np.shape(features)}", self.model_path)
         return np.ascontiguousarray(rows), len(rows)
 

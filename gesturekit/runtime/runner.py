@@ -6,21 +6,17 @@ from typing import Any, Callable
 
 import numpy as np
 
+from detector.card import ModelCard
 from voc_tools.errors import GestureKitError
 
-from .cards import RuntimeCard, check_input_shape, find_card, read_card_file
+from .cards import check_input_shape, resolve_card
 from .clip import ClipAdapter
 from .detector import DetectorAdapter
 from .outputs import TensorInfo
 from .pose_features import PoseAdapter
 
 
-def resolve_card(model_path: Path, card_path: str | Path | None) -> RuntimeCard:
-    """The card given, else the one the model carries or a shipped one."""
-    return read_card_file(card_path) if card_path is not None else find_card(model_path)
-
-
-def make_adapter(card: RuntimeCard, inputs: list[TensorInfo], outputs: list[TensorInfo],
+def make_adapter(card: ModelCard, inputs: list[TensorInfo], outputs: list[TensorInfo],
                  model_path: Path) -> DetectorAdapter | ClipAdapter | PoseAdapter:
     """Check the card against the model's input and build the adapter for its kind."""
     if len(inputs) != 1:
@@ -38,7 +34,7 @@ def make_adapter(card: RuntimeCard, inputs: list[TensorInfo], outputs: list[Tens
 class ModelRunner:
     """A model ready to run synchronously; subclasses provide ``_run(tensor) -> outputs``."""
 
-    def __init__(self, name: str, path: Path, card: RuntimeCard,
+    def __init__(self, name: str, path: Path, card: ModelCard,
                  adapter: DetectorAdapter | ClipAdapter, backend: str) -> None:
         self.name, self.path, self.card, self.adapter = name, path, card, adapter
         self.backend = backend

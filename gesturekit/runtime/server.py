@@ -19,20 +19,21 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
+from detector.card import PRECISIONS, ModelCard
 from voc_tools.errors import GestureKitError
 
-from .cards import PRECISIONS, RuntimeCard
+from .cards import resolve_card
 from .clip import ClipAdapter
 from .detector import DetectorAdapter
 from .engines import compile_openvino, openvino_info, read_openvino
-from .runner import ModelRunner, make_adapter, resolve_card
+from .runner import ModelRunner, make_adapter
 
 
 class ServedModel(ModelRunner):
     """A model compiled by a :class:`ModelServer`: sync ``infer``/``detect``/``classify``
     (LATENCY), and ``stream``/``process`` over many items (THROUGHPUT, in order)."""
 
-    def __init__(self, server: "ModelServer", name: str, path: Path, card: RuntimeCard,
+    def __init__(self, server: "ModelServer", name: str, path: Path, card: ModelCard,
                  adapter: DetectorAdapter | ClipAdapter, model: Any, precision: str) -> None:
         super().__init__(name, path, card, adapter, "openvino")
         self.server, self.model, self.precision = server, model, precision
@@ -138,7 +139,7 @@ class ModelServer:
         model = read_openvino(self.core, path)
         adapter = make_adapter(card, openvino_info(model.inputs), openvino_info(model.outputs),
                                path)
-        chosen = card.precision if precision is None else PRECISIONS.get(precision.lower())
+        chosen = card.precision_hint if precision is None else PRECISIONS.get(precision.lower())
         if chosen is None:
             raise GestureKitError(f"unknown precision '{precision}' (f32, bf16 or f16)", path)
         served = ServedModel(self, name, path, card, adapter, model, chosen)
