@@ -171,7 +171,7 @@ def evaluate(detector, root: Path) -> dict:  # type: ignore[no-untyped-def]
 def train_arm(work: Path, name: str, root: Path, extra: list[str], seed: int,
               args: argparse.Namespace, log: Path) -> dict:
     """Train one RetinaNet arm, convert its final snapshot, evaluate it."""
-    from detector.inference import load_detector
+    from detector.engine import load_detector
     from detector.run_log import read_metrics
 
     run = work / f"run_{name}_seed{seed}"

@@ -203,7 +203,8 @@ def retinanet_arm(root: Path, split: str, out: Path, budget: float, log: Path,
 def _retinanet_child(spec: dict) -> None:
     """In a child process: train under the CPU budget, then score the last snapshot."""
     from detector.schedule import CpuBudgetSchedule
-    from detector.inference import KerasDetector, load_keras_model
+    from detector.engine import KerasModel
+    from detector.inference import load_keras_model
     from detector.card import load_card
     from detector.model import prediction_model
     from detector.run_log import read_metrics
@@ -219,7 +220,7 @@ def _retinanet_child(spec: dict) -> None:
     metadata = load_card(run)
     snapshot = sorted((run / "snapshots").glob("epoch_*.h5"))[-1]
     model = prediction_model(load_keras_model(snapshot, config.backbone))
-    result = score_detector(KerasDetector(model, metadata), Path(config.root), config.val_split)
+    result = score_detector(KerasModel(model, metadata), Path(config.root), config.val_split)
     curve = [{"epoch": int(r["epoch"]), "map50": round(float(r["map"]), 4),
               "cpu_s": cpu_s}
              for r, cpu_s in zip(read_metrics(run), budget.epoch_cpu_s)

@@ -112,24 +112,26 @@ def _tensorflow_infers(keras_model, shape: list[int]) -> dict[str, Callable]:  #
 
 
 def build_detectors(keras_model, card, names: Sequence[str], core=None) -> dict:  # type: ignore[no-untyped-def]
-    """name -> detector (``detect``, ``infer``, ``classes``) for every backend in ``names``.
+    """name -> the engine's detector (``detect``, ``run``, ``classes``) for every backend in
+    ``names``.
 
     ``keras_model`` is the converted (inference) Keras model, ``card`` the exported model's
     card: its fixed input spec is used by every backend, the TF ones included.
     """
-    from .detectors import ExportedDetector, onnx_detector, openvino_detector
+    from detector.engine import KerasModel, load_detector
 
     detectors = {}
     if {"tf_predict", "tf_function"} & set(names):
         for name, infer in _tensorflow_infers(keras_model, card.input.shape()).items():
             if name in names:
-                detectors[name] = ExportedDetector(infer, card)
+                detectors[name] = KerasModel(keras_model, card, name=name, call=infer)
     if "onnxruntime" in names:
-        detectors["onnxruntime"] = onnx_detector(card.file("onnx"), card)
+        detectors["onnxruntime"] = load_detector(card.file("onnx"))
     for name in names:
         if name in OPENVINO:
             role, hint = OPENVINO[name]
-            detectors[name] = openvino_detector(card.file(role), card, hint, core)
+            detectors[name] = load_detector(card.file(role), "openvino", precision=hint,
+                                            core=core)
     return {name: detectors[name] for name in names}
 
 
@@ -457,7 +459,7 @@ def run_benchmark(model: str | Path, images: str | Path, out: str | Path | None 
         detectors = build_detectors(keras_model, card, names, core)
         paths = [layout.image_path(i) for i in ids]
         inputs = [to_network(read_image_bgr(p), card.input)[0] for p in paths[:runs]]
-        times = interleaved_times({n: d.infer for n, d in detectors.items()}, inputs, runs,
+        times = interleaved_times({n: d.run for n, d in detectors.items()}, inputs, runs,
                                   warmup, progress)
         rows: dict[str, dict] = {}
         for name in names:

@@ -27,6 +27,8 @@ FORMATS = ("onnx", "openvino")
 PRECISIONS = ("fp32", "bf16", "int8")
 ONNX_FILE, IR_FILE, IR_INT8_FILE = "model.onnx", "model.xml", "model_int8.xml"
 REPORT_FILE = "export_report.json"
+# OpenVINO's inference precision hint for each export precision.
+OV_PRECISION = {"fp32": "f32", "bf16": "bf16", "int8": "f32"}
 OUTPUTS = {
     "boxes": {"name": "boxes", "shape": [1, 300, 4], "dtype": "float32",
               "meaning": "x1 y1 x2 y2 in network-input pixels (divide by the resize scale "
@@ -166,7 +168,8 @@ def export_model(model: str | Path, out: str | Path, formats: tuple[str, ...] = 
     ``precision='int8'`` (NNCF, calibrated on ``calib``'s train split), ``gesturekit.json``
     and, when ``calib`` is given, ``export_report.json`` with val-split mAPs.
     """
-    from .detectors import OV_PRECISION, ExportedDetector, onnx_detector, openvino_detector
+    from detector.engine import load_detector
+
     from .openvino_export import attach_nms, save_ir
     from .verify import sha256, verify_export
 
@@ -236,14 +239,13 @@ def export_model(model: str | Path, out: str | Path, formats: tuple[str, ...] = 
     if calib is not None:
         report: dict = {"root": str(calib), "split": "val", "map": {}}
         fp32 = out / IR_FILE if "openvino" in formats else None
-        detectors: dict[str, ExportedDetector] = {}
         if fp32 is not None:
-            detectors["fp32"] = openvino_detector(fp32, card, "f32")
-            detectors["bf16"] = openvino_detector(fp32, card, "bf16")
+            detectors = {"fp32": load_detector(fp32, precision="f32"),
+                         "bf16": load_detector(fp32, precision="bf16")}
         else:
-            detectors["fp32"] = onnx_detector(out / ONNX_FILE, card)
+            detectors = {"fp32": load_detector(out / ONNX_FILE)}
         if int8_model is not None:
-            detectors["int8"] = openvino_detector(out / IR_INT8_FILE, card, "f32")
+            detectors["int8"] = load_detector(out / IR_INT8_FILE, precision="f32")
         for name, detector in detectors.items():
             report["map"][name] = round(_evaluate(detector, calib), 6)
         report["map_change_vs_fp32"] = {name: round(value - report["map"]["fp32"], 6)

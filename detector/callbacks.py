@@ -9,7 +9,8 @@ from voc_tools.layout import VocLayout
 from . import compat  # noqa: F401
 from tensorflow import keras  # noqa: E402
 
-from .inference import KerasDetector, save_h5  # noqa: E402
+from .engine import KerasModel  # noqa: E402
+from .inference import save_h5  # noqa: E402
 from .card import ModelCard  # noqa: E402
 from .run_log import plot_curves, read_metrics, write_metrics  # noqa: E402
 
@@ -40,7 +41,7 @@ class ValMap(keras.callbacks.Callback):
     def __init__(self, prediction_model, metadata: ModelCard, root: Path,  # type: ignore[no-untyped-def]
                  split: str = "val", every: int = 1) -> None:
         super().__init__()
-        self.detector = KerasDetector(prediction_model, metadata)
+        self.detector = KerasModel(prediction_model, metadata, name="val")
         self.layout = VocLayout(root)
         self.image_ids = self.layout.read_split(split)
         self.every = max(1, every)

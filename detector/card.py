@@ -429,6 +429,27 @@ def load_card(path: str | Path) -> ModelCard:
                           "train', 'convert' or 'export' carry one", path)
 
 
+def find_card(model_path: str | Path, cards_dir: Path | None = None) -> ModelCard:
+    """The card of a model file given without one: ``gesturekit.json`` beside it or the
+    IR's rt_info (an exported GestureKit model), else a card beside it with the same stem
+    (``model.xml`` -> ``model.yaml``, as ``gesturekit clip-export`` writes), else
+    ``cards_dir/<model stem>.yaml`` (cards shipped for third-party models)."""
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise GestureKitError("model file not found", model_path)
+    if (model_path.parent / CARD_FILE).is_file():
+        return read_card_file(model_path.parent / CARD_FILE)
+    info = read_rt_info(model_path) if model_path.suffix == ".xml" else None
+    if info is not None:
+        return card_from_rt_info(info, model_path)
+    shipped = [] if cards_dir is None else [Path(cards_dir) / f"{model_path.stem}.yaml"]
+    for candidate in [model_path.with_suffix(".yaml"), *shipped]:
+        if candidate.is_file():
+            return read_card_file(candidate)
+    raise GestureKitError("no model card: pass one (YAML/JSON), or export the model with "
+                          "'gesturekit export' so that it carries its own", model_path)
+
+
 def detector_card(classes: list[str], backbone: str, image_min_side: int,
                   image_max_side: int, stage: str = "training", extra: dict | None = None,
                   color_order: str = "BGR") -> ModelCard:

@@ -287,7 +287,7 @@ def evaluate_model(model_path: str | Path, root: str | Path, split: str = "val",
     """Evaluate a converted model on a split of a VOC root; write the JSON and PR plot."""
     from voc_tools.layout import VocLayout
 
-    from .inference import load_detector
+    from .engine import load_detector
 
     layout = VocLayout(Path(root)).require()
     split_image_ids(layout, split)  # an empty list fails before the model loads

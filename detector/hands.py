@@ -76,17 +76,17 @@ def load_hands_weights(model, num_classes: int):  # type: ignore[no-untyped-def]
 
 
 def hand_detector():  # type: ignore[no-untyped-def]
-    """The shipped hand detector as a :class:`~detector.inference.KerasDetector` (class
+    """The shipped hand detector as a :class:`~detector.engine.KerasModel` (class
     ``hand``, the card's input size): the hybrid route's first stage."""
     from .card import detector_card
-    from .inference import KerasDetector
+    from .engine import KerasModel
     from .model import prediction_model
 
     card = hands_card()
     model = _hand_model(card, HANDS_WEIGHTS)
     metadata = detector_card(card["classes"], card["backbone"], card["image_min_side"],
                              card["image_max_side"], "inference")
-    return KerasDetector(prediction_model(model), metadata)
+    return KerasModel(prediction_model(model), metadata, name="hands")
 
 
 def write_hands_card(snapshot: str | Path, card: dict,

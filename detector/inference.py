@@ -1,4 +1,5 @@
-"""Load a converted detector and run it on images: the one place detections are made."""
+"""Detections, and loading and saving keras-retinanet models (.h5); models run through
+:mod:`detector.engine`."""
 from __future__ import annotations
 
 import contextlib
@@ -12,8 +13,6 @@ import numpy as np
 
 from voc_tools.errors import GestureKitError
 
-from .card import ModelCard, load_card
-from .preprocess import to_network
 
 
 @dataclass
@@ -47,34 +46,6 @@ def select(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, classes: l
     order = keep[np.argsort(-scores[keep], kind="stable")][:max_detections]
     return Detections(boxes[order].astype(np.float32), scores[order].astype(np.float32),
                       labels[order].astype(np.int64), classes)
-
-
-class KerasDetector:
-    """A keras-retinanet inference model (.h5) with its metadata."""
-
-    def __init__(self, model, metadata: ModelCard) -> None:  # type: ignore[no-untyped-def]
-        self.model = model
-        self.metadata = metadata
-
-    @property
-    def classes(self) -> list[str]:
-        return self.metadata.classes
-
-    def prepare(self, image_bgr: np.ndarray) -> tuple[np.ndarray, float]:
-        """One BGR image -> the (1, H, W, 3) network input and its scale."""
-        tensor, scale = to_network(image_bgr, self.metadata.input)
-        return tensor, float(scale[0])
-
-    def detect(self, image_bgr: np.ndarray, score_threshold: float = 0.05,
-               max_detections: int = 100) -> Detections:
-        """Detect gestures in one BGR image."""
-        if image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
-            raise GestureKitError(f"expected a 3-channel BGR image, got shape {image_bgr.shape}")
-        image, scale = self.prepare(image_bgr)
-        boxes, scores, labels = self.model.predict_on_batch(image)[:3]
-        boxes = np.asarray(boxes)[0] / scale
-        return select(boxes, np.asarray(scores)[0], np.asarray(labels)[0], self.classes,
-                      score_threshold, max_detections)
 
 
 def load_keras_model(path: str | Path, backbone: str):  # type: ignore[no-untyped-def]
@@ -132,16 +103,3 @@ def save_h5(model, path: str | Path) -> None:  # type: ignore[no-untyped-def]
 def is_training_model(model) -> bool:  # type: ignore[no-untyped-def]
     """A training model has two outputs (regression, classification), no NMS."""
     return len(model.outputs) == 2
-
-
-def load_detector(path: str | Path) -> KerasDetector:
-    """Load a converted (inference) model and its metadata; training models are refused."""
-    path = Path(path)
-    metadata = load_card(path)
-    if path.suffix != ".h5":
-        raise GestureKitError("unsupported model file (expected a .h5 inference model)", path)
-    model = load_keras_model(path, metadata.backbone)
-    if is_training_model(model):
-        raise GestureKitError("this is a training model; convert it first with "
-                              "'gesturekit convert SNAPSHOT OUT'", path)
-    return KerasDetector(model, metadata)

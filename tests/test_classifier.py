@@ -209,7 +209,7 @@ def test_clip_preprocessing_is_the_runtimes(tiny_clips: Path) -> None:
     from gesturekit.clips.rawframes import frame_path
     from convert.clip_export import exported_card
     from gesturekit.runtime.clip import Clip, ClipAdapter
-    from gesturekit.runtime.outputs import TensorInfo
+    from detector.engine import TensorInfo
 
     template = with_overrides(get_template("r2plus1d-tiny"),
                               {"frames": 4, "fps": 10, "input_size": 32, "crop_scale": 0.9})

@@ -215,7 +215,7 @@ def test_evaluate_model_agrees_with_keras_retinanet(plums_voc: Path, tmp_path: P
     from keras_retinanet.preprocessing.pascal_voc import PascalVocGenerator
     from keras_retinanet.utils.eval import evaluate
 
-    from detector.inference import load_detector
+    from detector.engine import load_detector
     from detector.card import detector_card
 
     root = tmp_path / "plums"

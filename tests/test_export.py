@@ -80,15 +80,16 @@ def _matched(reference, other, top: int = TOP) -> bool:  # type: ignore[no-untyp
 
 @pytest.mark.slow
 def test_parity_keras_onnx_openvino(trained, exported) -> None:  # type: ignore[no-untyped-def]
-    from convert.detectors import onnx_detector, openvino_detector
-    from detector.inference import load_detector
+    from gesturekit.runtime.backends import load_detector  # the engine users run
     from voc_tools.image_io import read_image_bgr
     from voc_tools.layout import VocLayout
 
     card = load_card(exported)
     keras = load_detector(trained["model"] / "inference.h5")
-    backends = {"onnx": onnx_detector(card.file("onnx"), card),
-                "openvino": openvino_detector(card.file("openvino_fp32"), card, "f32")}
+    backends = {"onnx": load_detector(card.file("onnx")),
+                "openvino": load_detector(card.file("openvino_fp32"))}
+    assert {b.backend for b in (keras, *backends.values())} == {"keras", "onnxruntime",
+                                                                "openvino"}
     layout = VocLayout(trained["root"])
     ids = layout.read_split("val")[:5]
     total = 0

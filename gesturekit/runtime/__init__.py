@@ -1,15 +1,18 @@
 """The CPU runtime: one OpenVINO Core serving GestureKit's exported detector beside clip
-classifiers and third-party models, each described by a model card.
+classifiers, pose classifiers and third-party models, each described by its model card.
 
-Modules: :mod:`gesturekit.runtime.cards` (card schema, validation against the model's input),
-:mod:`gesturekit.runtime.imaging` (image -> input tensor), :mod:`gesturekit.runtime.detector` and
-:mod:`gesturekit.runtime.clip` (adapters per kind), :mod:`gesturekit.runtime.engines` (OpenVINO/onnxruntime
-loading), :mod:`gesturekit.runtime.server` (``ModelServer``: sync and async serving),
-:mod:`gesturekit.runtime.backends` (``load_detector`` for .h5/.onnx/.xml).
+Models run through the kit's one engine, :mod:`detector.engine` (card, adapter per kind,
+Keras / onnxruntime / OpenVINO backends); the runtime adds what serving needs:
+:mod:`gesturekit.runtime.server` (``ModelServer``: one Core, sync and async serving),
+:mod:`gesturekit.runtime.clip` and :mod:`gesturekit.runtime.pose_features` (the clip- and
+pose-classifier adapters), :mod:`gesturekit.runtime.cards` (cards shipped for third-party
+models), :mod:`gesturekit.runtime.backends` (``load_detector`` for .h5/.onnx/.xml), the
+tracker, the demo and the pose route.
 Data flows voc_tools -> detector -> convert -> runtime.
 """
-from .backends import BACKENDS, load_detector
 from detector.card import ModelCard, read_card_file
+
+from .backends import BACKENDS, load_detector
 from .clip import Clip, ClipPrediction, ClipSampler, center_square, crop, sample_indices
 from .server import ModelServer, ServedModel
 

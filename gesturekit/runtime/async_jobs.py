@@ -47,7 +47,7 @@ class AsyncJobs(SyncJobs):
 
     def _done(self, request: Any, key: Hashable) -> None:
         try:
-            outputs = self.served._outputs(request)
+            outputs = self.served.outputs_of(request)
         except BaseException as err:  # surfaced in the caller's thread by pop
             with self._changed:
                 self._failed.append(err)

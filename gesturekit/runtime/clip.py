@@ -16,13 +16,10 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from voc_tools.errors import GestureKitError
-
 from detector.card import ModelCard
+from detector.engine import TensorInfo, check_image, find_output, register_adapter
 from detector.preprocess import normalise
-
-from .imaging import check_image
-from .outputs import TensorInfo, find_output
+from voc_tools.errors import GestureKitError
 
 
 def sample_indices(newest: int, length: int, source_fps: float,
@@ -148,3 +145,6 @@ class ClipAdapter:
                                   f"{len(self.card.classes)} card classes", self.model_path)
         probabilities = softmax(scores) if self.card.output == "logits" else scores
         return ClipPrediction(probabilities.astype(np.float32), self.card.classes)
+
+
+register_adapter("clip_classifier", ClipAdapter)

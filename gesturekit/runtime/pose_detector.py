@@ -66,9 +66,10 @@ def load_pose_classifier(path: str | Path, backend: str = "auto",
         raise GestureKitError(f"no card {Path(card).name} beside the model; pass one or "
                               "export with gesturekit pose-export", path)
     if chosen == "onnxruntime":
-        from .runner import OnnxRuntimeModel
+        from detector.card import read_card_file
+        from detector.engine import OnnxRuntimeModel
 
-        model = OnnxRuntimeModel(path, card, name=path.stem)
+        model = OnnxRuntimeModel(path, read_card_file(card), name=path.stem)
     else:
         from .server import ModelServer
 

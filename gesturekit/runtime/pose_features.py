@@ -9,11 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
+from detector.card import ModelCard
+from detector.engine import TensorInfo, find_output, register_adapter
 from gesturekit.pose.normalize import FEATURES, FEATURES_VERSION
 from voc_tools.errors import GestureKitError
-
-from detector.card import ModelCard
-from .outputs import TensorInfo, find_output
 
 
 def softmax_rows(logits: np.ndarray) -> np.ndarray:
@@ -52,3 +51,6 @@ class PoseAdapter:
                                   f"{len(self.card.classes)} card classes", self.model_path)
         probabilities = softmax_rows(scores) if self.card.output == "logits" else scores
         return probabilities.astype(np.float32)
+
+
+register_adapter("pose_classifier", PoseAdapter)

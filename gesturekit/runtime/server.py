@@ -13,34 +13,27 @@ says otherwise), never the CPU plugin's silent bf16 default.
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
-from detector.card import PRECISIONS, ModelCard
+from detector.engine import OpenVinoModel
 from voc_tools.errors import GestureKitError
 
+from . import clip, pose_features  # noqa: F401  (their adapters: the engine runs every kind)
 from .cards import resolve_card
-from .clip import ClipAdapter
-from .detector import DetectorAdapter
-from .engines import compile_openvino, openvino_info, read_openvino
-from .runner import ModelRunner, make_adapter
 
 
-class ServedModel(ModelRunner):
-    """A model compiled by a :class:`ModelServer`: sync ``infer``/``detect``/``classify``
-    (LATENCY), and ``stream``/``process`` over many items (THROUGHPUT, in order)."""
+class ServedModel(OpenVinoModel):
+    """A model compiled by a :class:`ModelServer`: the engine's sync ``infer``/``detect``/
+    ``classify``/``predict`` (LATENCY), and ``stream``/``process`` over many items
+    (THROUGHPUT, in order)."""
 
-    def __init__(self, server: "ModelServer", name: str, path: Path, card: ModelCard,
-                 adapter: DetectorAdapter | ClipAdapter, model: Any, precision: str) -> None:
-        super().__init__(name, path, card, adapter, "openvino")
-        self.server, self.model, self.precision = server, model, precision
-        self.compiled = compile_openvino(server.core, model, path, precision, "LATENCY",
-                                         server.device)
-        self._request = self.compiled.create_infer_request()
-        self._lock = threading.Lock()
+    def __init__(self, server: "ModelServer", name: str, path: Path, card: Any,
+                 precision: str | None) -> None:
+        super().__init__(path, card, name, precision, server.core, server.device)
+        self.server = server
         self._throughput: Any = None
 
     def settings(self, mode: str = "LATENCY") -> dict[str, str]:
@@ -50,22 +43,14 @@ class ServedModel(ModelRunner):
                 "hint": str(compiled.get_property("PERFORMANCE_HINT")),
                 "requests": str(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))}
 
-    def _outputs(self, request: Any) -> list[np.ndarray]:
-        return [request.get_output_tensor(i).data.copy()
-                for i in range(len(self.compiled.outputs))]
-
-    def _run(self, tensor: np.ndarray) -> list[np.ndarray]:
-        with self._lock:
-            self._request.infer({0: tensor})
-            return self._outputs(self._request)
-
     @property
     def throughput_compiled(self) -> Any:
         """The THROUGHPUT-hinted compilation, made on first use."""
         if self._throughput is None:
-            self._throughput = compile_openvino(self.server.core, self.model, self.path,
-                                                self.precision, "THROUGHPUT",
-                                                self.server.device)
+            from detector.backends import compile_openvino
+
+            self._throughput = compile_openvino(self.core, self.model, self.path,
+                                                self.precision, "THROUGHPUT", self.device)
         return self._throughput
 
     def stream(self, items: Iterable[Any], jobs: int = 0,
@@ -80,7 +65,7 @@ class ServedModel(ModelRunner):
 
         def on_done(request: Any, index: int) -> None:
             try:
-                done[index] = self._outputs(request)
+                done[index] = self.outputs_of(request)
             except BaseException as err:  # surfaced in the caller's thread below
                 failed.append(err)
 
@@ -135,14 +120,7 @@ class ModelServer:
         if name in self.models:
             raise GestureKitError(f"a model named '{name}' is already served", model_path)
         path = Path(model_path)
-        card = resolve_card(path, card_path)
-        model = read_openvino(self.core, path)
-        adapter = make_adapter(card, openvino_info(model.inputs), openvino_info(model.outputs),
-                               path)
-        chosen = card.precision_hint if precision is None else PRECISIONS.get(precision.lower())
-        if chosen is None:
-            raise GestureKitError(f"unknown precision '{precision}' (f32, bf16 or f16)", path)
-        served = ServedModel(self, name, path, card, adapter, model, chosen)
+        served = ServedModel(self, name, path, resolve_card(path, card_path), precision)
         self.models[name] = served
         return served
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from voc_tools.errors import GestureKitError
 
-from .outputs import TensorInfo
+from .engine import TensorInfo
 
 MODEL_SUFFIXES = (".xml", ".onnx")
 
