@@ -1,7 +1,7 @@
 """Speed of served models on video frames: sync latency and async (AsyncInferQueue)
 throughput, pre- and post-processing included.
 
-    python -m gesturekit.runtime.benchmark VIDEO MODEL[=CARD] [MODEL[=CARD] ...] [--frames 200]
+    python -m gesturekit.runtime.serve_benchmark VIDEO MODEL[=CARD] [MODEL[=CARD] ...] [--frames 200]
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from voc_tools.errors import run_reporting_errors
 
-    return run_reporting_errors("gesturekit.runtime.benchmark", lambda: _benchmark(args))
+    return run_reporting_errors("gesturekit.runtime.serve_benchmark", lambda: _benchmark(args))
 
 
 def _benchmark(args: argparse.Namespace) -> None:
