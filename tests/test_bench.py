@@ -12,8 +12,9 @@ from gesturekit import cli
 from voc_tools.errors import GestureKitError
 
 
-from convert.benchmark import (BACKENDS, interleaved_times, latency_stats,  # noqa: E402
-                               markdown, rotated_order, targets, write_report)
+from gesturekit.runtime.benchmark import (BACKENDS, interleaved_times,  # noqa: E402
+                                         latency_stats, markdown, rotated_order,
+                                         targets, write_report)
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def test_write_report_json_and_markdown(tmp_path: Path) -> None:
 
 def test_bad_backend_and_missing_model_are_one_line_errors(tmp_path: Path, cli_main,  # type: ignore[no-untyped-def]
                                                            capsys) -> None:
-    from convert.benchmark import run_benchmark
+    from gesturekit.runtime.benchmark import run_benchmark
 
     with pytest.raises(GestureKitError, match="unknown backend"):
         run_benchmark(tmp_path, tmp_path, backends=["tensorrt"])

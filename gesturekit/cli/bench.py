@@ -10,7 +10,7 @@ from .export import parse_size
 HELP = ("benchmark a converted detector on TF, onnxruntime and OpenVINO FP32/bf16/INT8 "
         "(interleaved latency, val mAP, end-to-end FPS)")
 BACKEND_NAMES = ("tf_predict", "tf_function", "onnxruntime", "openvino_fp32", "openvino_bf16",
-                 "openvino_int8")  # convert.benchmark.BACKENDS, kept import-free here
+                 "openvino_int8")  # gesturekit.runtime.benchmark.BACKENDS, kept import-free here
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from convert.benchmark import markdown, run_benchmark
+    from gesturekit.runtime.benchmark import markdown, run_benchmark
 
     if args.video_frames < 1 or args.calib_size < 1:
         raise GestureKitError("--video-frames and --calib-size must be at least 1")

@@ -5,7 +5,8 @@ Modules: :mod:`gesturekit.runtime.cards` (card schema, validation against the mo
 :mod:`gesturekit.runtime.imaging` (image -> input tensor), :mod:`gesturekit.runtime.detector` and
 :mod:`gesturekit.runtime.clip` (adapters per kind), :mod:`gesturekit.runtime.engines` (OpenVINO/onnxruntime
 loading), :mod:`gesturekit.runtime.server` (``ModelServer``: sync and async serving),
-:mod:`gesturekit.runtime.backends` (``load_detector`` for .h5/.onnx/.xml).
+:mod:`gesturekit.runtime.backends` (``load_detector`` for .h5/.onnx/.xml),
+:mod:`gesturekit.runtime.benchmark` (``gesturekit bench``: backends side by side, served models).
 Data flows voc_tools -> detector -> convert -> runtime.
 """
 from .backends import BACKENDS, load_detector

@@ -1,15 +1,21 @@
-"""Side-by-side speed and accuracy of one detector on every CPU backend, in one run.
+"""The kit's benchmarks of trained models (the library behind ``gesturekit bench``).
 
-Backends (all on the same preprocessed inputs of one fixed size, NMS inside each):
-TF ``predict_on_batch``, a TF ``tf.function`` with a fixed input signature, onnxruntime,
-OpenVINO FP32 / bf16 (``INFERENCE_PRECISION_HINT``) and OpenVINO INT8 (NNCF). Latency runs
-are interleaved: run ``r`` feeds one input to every backend, in an order rotated by ``r``,
-so machine drift hits every backend alike. Each backend's val mAP@0.5 comes from
-:func:`detector.evaluate.collect` with that backend's detector object. An end-to-end line
-(decode + preprocess + infer + select) gives frames/s of OpenVINO FP32 and INT8.
+Two measurements:
 
-Public API: :func:`run_benchmark`, :func:`rotated_order`, :func:`interleaved_times`,
-:func:`latency_stats`, :func:`write_report`, :func:`markdown`, :data:`BACKENDS`.
+* every CPU backend of one detector side by side (:func:`run_benchmark`): TF
+  ``predict_on_batch``, a TF ``tf.function`` with a fixed input signature, onnxruntime,
+  OpenVINO FP32 / bf16 (``INFERENCE_PRECISION_HINT``) and OpenVINO INT8 (NNCF), all on the
+  same preprocessed inputs of one fixed size, NMS inside each. Latency runs are interleaved:
+  run ``r`` feeds one input to every backend, in an order rotated by ``r``, so machine drift
+  hits every backend alike. Each backend's val mAP@0.5 comes from
+  :func:`detector.evaluate.collect` with that backend's detector object. An end-to-end line
+  (decode + preprocess + infer + select) gives frames/s of OpenVINO FP32 and INT8.
+* models as the runtime serves them (:func:`serve_benchmark`): sync latency and async
+  (``AsyncInferQueue``) throughput on video frames, pre- and post-processing included.
+
+Public API: :func:`run_benchmark`, :func:`serve_benchmark`, :func:`rotated_order`,
+:func:`interleaved_times`, :func:`latency_stats`, :func:`write_report`, :func:`markdown`,
+:func:`read_frames`, :func:`measure_served`, :data:`BACKENDS`.
 """
 from __future__ import annotations
 
@@ -95,7 +101,7 @@ def latency_stats(times_ms: Sequence[float]) -> dict[str, float]:
 
 def _tensorflow_infers(keras_model, shape: list[int]) -> dict[str, Callable]:  # type: ignore[no-untyped-def]
     """predict_on_batch and a fixed-signature tf.function over the same Keras model."""
-    from . import _tf_setup  # noqa: F401  (tf-keras before TensorFlow)
+    from convert import _tf_setup  # noqa: F401  (tf-keras before TensorFlow)
     import tensorflow as tf
 
     function = tf.function(lambda x: keras_model(x, training=False),
@@ -117,7 +123,7 @@ def build_detectors(keras_model, card, names: Sequence[str], core=None) -> dict:
     ``keras_model`` is the converted (inference) Keras model, ``card`` the exported model's
     card: its fixed input spec is used by every backend, the TF ones included.
     """
-    from .detectors import ExportedDetector, onnx_detector, openvino_detector
+    from convert.detectors import ExportedDetector, onnx_detector, openvino_detector
 
     detectors = {}
     if {"tf_predict", "tf_function"} & set(names):
@@ -230,9 +236,9 @@ def ensure_export(source, folder: Path, input_size: tuple[int, int] | None,  # t
                   images_root: Path, names: Sequence[str], calib_size: int,
                   force: bool) -> tuple:
     """The exported model in ``folder`` (reused when it matches, else made); (card, reused)."""
-    from .card import load_card
-    from .export import export_model
-    from .preprocess import default_input_size
+    from convert.card import load_card
+    from convert.export import export_model
+    from convert.preprocess import default_input_size
 
     meta = source.metadata
     size = tuple(input_size or default_input_size(meta.image_min_side, meta.image_max_side))
@@ -271,7 +277,7 @@ def machine_info() -> dict:
     """CPU model, cores, relevant flags, OpenVINO's CPU capabilities, library versions."""
     import platform
 
-    from .export import _tool_versions, cpu_capabilities
+    from convert.export import _tool_versions, cpu_capabilities
 
     model, flags = _cpu_info()
     return {"cpu": model, "cores": os.cpu_count(), "flags": flags,
@@ -430,7 +436,7 @@ def run_benchmark(model: str | Path, images: str | Path, out: str | Path | None 
     from voc_tools.layout import VocLayout
 
     from detector.preprocess import to_network
-    from .source import find_converted
+    from convert.source import find_converted
 
     names = _check_backends(list(backends))
     if runs < 1 or warmup < 0:
@@ -504,3 +510,52 @@ def run_benchmark(model: str | Path, images: str | Path, out: str | Path | None 
     if out is not None:
         write_report(report, out)
     return report
+
+
+# -- served models on video frames -----------------------------------------------------------
+
+def read_frames(video: str | Path, count: int) -> list[np.ndarray]:
+    """The first ``count`` frames of a video (BGR)."""
+    from voc_tools.frames import read_video_frames
+
+    return list(read_video_frames(video, count))
+
+
+def measure_served(served, frames: list[np.ndarray], warmup: int = 5) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Median and p90 sync latency (ms per frame) and async throughput (frames/s) of a
+    :class:`~gesturekit.runtime.server.ServedModel`."""
+    for frame in frames[:warmup]:
+        served.infer(frame)
+    latencies = []
+    for frame in frames:
+        start = time.perf_counter()
+        served.infer(frame)
+        latencies.append((time.perf_counter() - start) * 1000)
+    for _ in served.stream(frames[:warmup]):
+        pass
+    start = time.perf_counter()
+    count = sum(1 for _ in served.stream(frames))
+    elapsed = time.perf_counter() - start
+    return {"sync_ms_median": round(float(np.median(latencies)), 2),
+            "sync_ms_p90": round(float(np.percentile(latencies, 90)), 2),
+            "sync_fps": round(1000 / float(np.median(latencies)), 1),
+            "async_fps": round(count / elapsed, 1),
+            "async_requests": int(served.settings("THROUGHPUT")["requests"])}
+
+
+def serve_benchmark(video: str | Path, specs: Sequence[str], frames: int = 200,
+                    warmup: int = 5) -> list[dict]:
+    """Serve each ``MODEL[=CARD]`` of ``specs`` from one :class:`ModelServer` and measure it
+    on the first ``frames`` frames of ``video``; one result per model, in order."""
+    from .server import ModelServer
+
+    decoded = read_frames(video, frames)
+    server = ModelServer()
+    results = []
+    for spec in specs:
+        model, _, card = spec.partition("=")
+        name = f"{Path(model).parent.name}/{Path(model).stem}"
+        served = server.add(name, model, card or None)
+        results.append({"model": model, "frames": len(decoded), **served.settings(),
+                        **measure_served(served, decoded, warmup)})
+    return results
