@@ -109,10 +109,10 @@ def test_write_report_json_and_markdown(tmp_path: Path) -> None:
 
 def test_bad_backend_and_missing_model_are_one_line_errors(tmp_path: Path, cli_main,  # type: ignore[no-untyped-def]
                                                            capsys) -> None:
-    from gesturekit.runtime.benchmark import run_benchmark
+    from gesturekit.runtime.benchmark import BenchConfig, run_benchmark
 
     with pytest.raises(GestureKitError, match="unknown backend"):
-        run_benchmark(tmp_path, tmp_path, backends=["tensorrt"])
+        run_benchmark(BenchConfig(tmp_path, tmp_path, backends=("tensorrt",)))
     assert cli_main(["bench", str(tmp_path / "nope"), "--images", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nope" in err[0] and "not found" in err[0]

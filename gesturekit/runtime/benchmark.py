@@ -13,9 +13,10 @@ Two measurements:
 * models as the runtime serves them (:func:`serve_benchmark`): sync latency and async
   (``AsyncInferQueue``) throughput on video frames, pre- and post-processing included.
 
-Public API: :func:`run_benchmark`, :func:`serve_benchmark`, :func:`rotated_order`,
-:func:`interleaved_times`, :func:`latency_stats`, :func:`write_report`, :func:`markdown`,
-:func:`read_frames`, :func:`measure_served`, :data:`BACKENDS`.
+Public API: :class:`BenchConfig` with :func:`run_benchmark`, :class:`ServeConfig` with
+:func:`serve_benchmark`, :func:`rotated_order`, :func:`interleaved_times`,
+:func:`latency_stats`, :func:`write_report`, :func:`markdown`, :func:`read_frames`,
+:func:`measure_served`, :data:`BACKENDS`.
 """
 from __future__ import annotations
 
@@ -23,11 +24,13 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from convert.export import ExportConfig
 from voc_tools.errors import GestureKitError
 
 BACKENDS = ("tf_predict", "tf_function", "onnxruntime", "openvino_fp32", "openvino_bf16",
@@ -49,6 +52,45 @@ CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_b
              "amx_int8")
 # The issue's targets (quoted for resnet50 / mobilenet224 at 512 px input).
 TARGET_FP32_SPEEDUP, TARGET_INT8_SPEEDUP, TARGET_INT8_MAP_LOSS, TARGET_FPS = 1.5, 3.0, 0.01, 30.0
+
+
+@dataclass
+class BenchConfig:
+    """What :func:`run_benchmark` is asked to do; its defaults are ``gesturekit bench``'s.
+
+    ``model``: a ``gesturekit convert`` folder (or its inference.h5); ``root``: the VOC root
+    whose ``split`` is timed and scored and whose train split calibrates INT8 (at most
+    ``calib_size`` images); ``out``: where bench.json, bench.md and the export (``export/``,
+    reused by later runs) go, None for a temporary folder; ``input_size`` (height, width):
+    None for the training resize of a 4:3 frame; ``video``: also time end to end on its
+    first ``video_frames`` frames; ``note``: a sentence stored with the report."""
+
+    model: str | Path
+    root: str | Path
+    out: str | Path | None = None
+    input_size: tuple[int, int] | None = None
+    runs: int = 50
+    warmup: int = 5
+    split: str = "val"
+    backends: tuple[str, ...] = BACKENDS
+    video: str | Path | None = None
+    video_frames: int = 200
+    measure_map: bool = True
+    async_repeats: int = 3
+    calib_size: int = ExportConfig.calib_size  # export's default: the same calibration
+    note: str = ""
+
+
+@dataclass
+class ServeConfig:
+    """What :func:`serve_benchmark` is asked to do: serve each ``MODEL[=CARD]`` of
+    ``models`` (an IR or ONNX file, with its card YAML when it has none of its own) and time
+    it on the first ``frames`` frames of ``video`` after ``warmup`` untimed ones."""
+
+    video: str | Path
+    models: tuple[str, ...]
+    frames: int = BenchConfig.video_frames  # the detector benchmark's video frames
+    warmup: int = BenchConfig.warmup
 
 
 # -- scheduling and statistics ---------------------------------------------------------------
@@ -254,8 +296,10 @@ def ensure_export(source, folder: Path, input_size: tuple[int, int] | None,  # t
                               "export again into it", folder)
     formats = ("onnx", "openvino") if "onnx" in needed else ("openvino",)
     int8 = "openvino_int8" in needed
-    result = export_model(source.folder, folder, formats, "int8" if int8 else "fp32",
-                          size, False, images_root if int8 else None, calib_size, force=True)
+    result = export_model(ExportConfig(model=source.folder, out=folder, formats=formats,
+                                       precision="int8" if int8 else "fp32", input_size=size,
+                                       root=images_root if int8 else None,
+                                       calib_size=calib_size), force=True)
     return result.card, False
 
 
@@ -417,17 +461,14 @@ def _check_backends(names: Sequence[str]) -> list[str]:
     return [n for n in BACKENDS if n in names]  # canonical order, no duplicates
 
 
-def run_benchmark(model: str | Path, images: str | Path, out: str | Path | None = None,
-                  input_size: tuple[int, int] | None = None, runs: int = 50, warmup: int = 5,
-                  split: str = "val", backends: Sequence[str] = BACKENDS,
-                  video: str | Path | None = None, video_frames_count: int = 200,
-                  measure_map: bool = True, async_repeats: int = 3, calib_size: int = 300,
-                  force: bool = False, note: str = "", progress: bool = True) -> dict:
-    """Benchmark the converted model ``model`` on the VOC root ``images``; returns the report.
+def run_benchmark(config: BenchConfig, force: bool = False, progress: bool = True) -> dict:
+    """Benchmark the converted model ``config.model`` on the VOC root ``config.root``;
+    returns the report.
 
     Exports what is missing (ONNX, FP32 IR, INT8 IR calibrated on the train split) into
-    ``out/export`` (a temporary folder without ``out``); writes ``out/bench.json`` and
-    ``out/bench.md`` when ``out`` is given (an existing report needs ``force``).
+    ``out/export`` (a temporary folder without ``config.out``); writes ``out/bench.json`` and
+    ``out/bench.md`` when ``config.out`` is given (an existing report, or an export of
+    another model in ``out/export``, needs ``force``).
     """
     import openvino as ov
 
@@ -438,25 +479,26 @@ def run_benchmark(model: str | Path, images: str | Path, out: str | Path | None 
     from detector.preprocess import to_network
     from convert.source import find_converted
 
-    names = _check_backends(list(backends))
+    runs, warmup, split, video = config.runs, config.warmup, config.split, config.video
+    names = _check_backends(list(config.backends))
     if runs < 1 or warmup < 0:
         raise GestureKitError("--runs must be at least 1 and --warmup at least 0")
-    source = find_converted(model)
-    layout = VocLayout(Path(images)).require()
+    source = find_converted(config.model)
+    layout = VocLayout(Path(config.root)).require()
     ids = layout.read_split(split)
     if not ids:
         raise GestureKitError(f"the '{split}' list is empty", layout.split_path(split))
     if video is not None and not Path(video).is_file():
         raise GestureKitError("video not found", video)
-    out = None if out is None else Path(out)
+    out = None if config.out is None else Path(config.out)
     if out is not None and (out / JSON_FILE).exists() and not force:
         raise GestureKitError(f"already holds a {JSON_FILE}; pass --force to replace it", out)
 
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="gesturekit-bench-") as scratch:
         export_dir = (out / EXPORT_DIR) if out is not None else Path(scratch)
-        card, reused = ensure_export(source, export_dir, input_size, layout.root, names,
-                                     calib_size, force)
+        card, reused = ensure_export(source, export_dir, config.input_size, layout.root, names,
+                                     config.calib_size, force)
         core = ov.Core()
         keras_model = load_keras_model(source.h5, source.metadata.backbone)
         detectors = build_detectors(keras_model, card, names, core)
@@ -471,12 +513,13 @@ def run_benchmark(model: str | Path, images: str | Path, out: str | Path | None 
             if name in OPENVINO:
                 role, hint = OPENVINO[name]
                 rows[name]["async"] = async_throughput(core, card.file(role), hint, inputs,
-                                                       max(len(inputs), 20), async_repeats)
+                                                       max(len(inputs), 20),
+                                                       config.async_repeats)
         if REFERENCE in rows:
             for row in rows.values():
                 row["speedup_vs_tf_predict"] = round(rows[REFERENCE]["median_ms"]
                                                      / row["median_ms"], 3)
-        if measure_map:
+        if config.measure_map:
             for name in names:
                 if progress:
                     print(f"mAP of {name}")
@@ -493,11 +536,11 @@ def run_benchmark(model: str | Path, images: str | Path, out: str | Path | None 
                                                "end to end (JPEG)")
             if video is not None:
                 end[f"video {Path(video).name}"] = end_to_end(
-                    chosen, video_frames(Path(video), video_frames_count), progress,
+                    chosen, video_frames(Path(video), config.video_frames), progress,
                     "end to end (video)")
         report = {"machine": machine_info(), "model": model_info(source, card, keras_model),
                   "images": str(layout.root), "split": split, "runs": runs, "warmup": warmup,
-                  "inputs": len(inputs), "map_images": len(ids) if measure_map else 0,
+                  "inputs": len(inputs), "map_images": len(ids) if config.measure_map else 0,
                   "export": {"folder": str(export_dir) if out is not None else None,
                              "reused": reused, "nms": card.export.get("nms"),
                              "int8": card.export.get("int8"),
@@ -505,7 +548,7 @@ def run_benchmark(model: str | Path, images: str | Path, out: str | Path | None 
                   "backends": rows, "end_to_end": end,
                   "loadavg_1min_before_after": [round(load_before, 2),
                                                 round(os.getloadavg()[0], 2)],
-                  "note": note}
+                  "note": config.note}
         report["targets"] = targets(report)
     if out is not None:
         write_report(report, out)
@@ -521,7 +564,7 @@ def read_frames(video: str | Path, count: int) -> list[np.ndarray]:
     return list(read_video_frames(video, count))
 
 
-def measure_served(served, frames: list[np.ndarray], warmup: int = 5) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def measure_served(served, frames: list[np.ndarray], warmup: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """Median and p90 sync latency (ms per frame) and async throughput (frames/s) of a
     :class:`~gesturekit.runtime.server.ServedModel`."""
     for frame in frames[:warmup]:
@@ -543,19 +586,19 @@ def measure_served(served, frames: list[np.ndarray], warmup: int = 5) -> dict[st
             "async_requests": int(served.settings("THROUGHPUT")["requests"])}
 
 
-def serve_benchmark(video: str | Path, specs: Sequence[str], frames: int = 200,
-                    warmup: int = 5) -> list[dict]:
-    """Serve each ``MODEL[=CARD]`` of ``specs`` from one :class:`ModelServer` and measure it
-    on the first ``frames`` frames of ``video``; one result per model, in order."""
+def serve_benchmark(config: ServeConfig) -> list[dict]:
+    """Serve each ``MODEL[=CARD]`` of ``config.models`` from one :class:`ModelServer` and
+    measure it on the first ``config.frames`` frames of ``config.video``; one result per
+    model, in order."""
     from .server import ModelServer
 
-    decoded = read_frames(video, frames)
+    decoded = read_frames(config.video, config.frames)
     server = ModelServer()
     results = []
-    for spec in specs:
+    for spec in config.models:
         model, _, card = spec.partition("=")
         name = f"{Path(model).parent.name}/{Path(model).stem}"
         served = server.add(name, model, card or None)
         results.append({"model": model, "frames": len(decoded), **served.settings(),
-                        **measure_served(served, decoded, warmup)})
+                        **measure_served(served, decoded, config.warmup)})
     return results
