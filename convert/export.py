@@ -197,7 +197,7 @@ def export_model(config: ExportConfig, force: bool = False) -> ExportResult:
     if precision == "int8" and "openvino" not in formats:
         raise GestureKitError("INT8 is an OpenVINO export: use --format openvino or all")
     if precision == "int8" and config.root is None:
-        raise GestureKitError("INT8 needs calibration images: pass --calib VOC_ROOT")
+        raise GestureKitError("INT8 needs calibration images: pass --root ROOT")
     source = find_converted(config.model)
     calib = None if config.root is None else Path(config.root)
     out = Path(config.out)

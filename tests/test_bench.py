@@ -140,10 +140,10 @@ def test_serve_times_a_real_model_on_video_frames(cli_main, hands_video: Path,  
 
 @pytest.mark.parametrize("argv, message", [
     (["M"], "the VOC root to time and score on is needed"),
-    (["M", "N", "--images", "R"], "one MODEL (a converted detector) unless --serve"),
+    (["M", "N", "--root", "R"], "one MODEL (a converted detector) unless --serve"),
     (["--serve", "M.xml"], "--serve needs --video PATH"),
     (["--serve", "M.xml", "--video", "V.mp4", "--images", "R", "--runs", "3"],
-     "--runs, --images: not with --serve"),
+     "--runs, --root: not with --serve"),
 ])
 def test_mode_mixups_are_one_line_errors(cli_main, capsys, argv: list[str],  # type: ignore[no-untyped-def]
                                          message: str) -> None:

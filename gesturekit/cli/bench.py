@@ -12,7 +12,7 @@ HELP = ("benchmark a converted detector on TF, onnxruntime and OpenVINO FP32/bf1
         "(interleaved latency, val mAP, end-to-end FPS); with --serve, served models' sync "
         "latency and async FPS on video frames")
 INDENT = "\n" + " " * len("usage: gesturekit bench ")
-USAGE = ("%(prog)s MODEL --images VOC_ROOT [--input-size HxW] [--runs N] [--warmup N]"
+USAGE = ("%(prog)s MODEL --root ROOT [--input-size HxW] [--runs N] [--warmup N]"
          f"{INDENT}[--split NAME] [--out DIR] [--backends NAME [NAME ...]] [--no-map]"
          f"{INDENT}[--video PATH [--video-frames N]] [--calib-size N] [--note TEXT]"
          f"{INDENT}[--force]"
@@ -41,8 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "throughput) on the first --video-frames frames of --video, "
                              "pre- and post-processing included; prints one JSON line per "
                              "model")
-    parser.add_argument("--images", metavar="VOC_ROOT", dest="root",
-                        help="VOC root: the split is timed and scored, train calibrates INT8")
+    parser.add_argument("--root", "--images", metavar="ROOT", dest="root",
+                        help="VOC root: the split is timed and scored, train calibrates INT8 "
+                             "(--images: its older name)")
     parser.add_argument("--input-size", type=parse_size, metavar="HxW",
                         default=default("input_size"),
                         help="fixed input size of every backend (default: the training "
@@ -81,7 +82,7 @@ def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if len(args.models) > 1:
         raise GestureKitError("one MODEL (a converted detector) unless --serve")
     if args.root is None:
-        raise GestureKitError("the VOC root to time and score on is needed: --images VOC_ROOT")
+        raise GestureKitError("the VOC root to time and score on is needed: --root ROOT")
     if args.video_frames < 1 or args.calib_size < 1:
         raise GestureKitError("--video-frames and --calib-size must be at least 1")
     return BenchConfig(model=args.models[0], root=args.root, out=args.out,
@@ -98,7 +99,7 @@ def serve_config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped
 
     given = [option for dest, option in DETECTOR_ONLY.items()
              if _value(getattr(args, dest)) != _value(default(dest, BenchConfig))]
-    given += [option for option, value in (("--images", args.root), ("--force", args.force))
+    given += [option for option, value in (("--root", args.root), ("--force", args.force))
               if value]
     if given:
         raise GestureKitError(f"{', '.join(given)}: not with --serve (the detector "

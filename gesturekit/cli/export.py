@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="onnx, openvino or all of them (default %(default)s)")
     parser.add_argument("--out", required=True, help="output folder (must be empty or new)")
     parser.add_argument("--precision", choices=PRECISIONS, default=default("precision"),
-                        help="fp32; bf16: runtime hint; int8: NNCF, needs --calib "
+                        help="fp32; bf16: runtime hint; int8: NNCF, needs --root "
                              "(default %(default)s)")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--input-size", type=parse_size, metavar="HxW",
@@ -38,8 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="fixed input size (default: the training resize of a 4:3 frame)")
     size.add_argument("--dynamic", action="store_true", default=default("dynamic"),
                       help="keep height and width free")
-    parser.add_argument("--calib", metavar="VOC_ROOT", dest="root", default=default("root"),
-                        help="VOC root: train split calibrates INT8, val split gets the mAP report")
+    parser.add_argument("--root", "--calib", metavar="ROOT", dest="root", default=default("root"),
+                        help="VOC root: train split calibrates INT8, val split gets the mAP "
+                             "report (--calib: its older name)")
     parser.add_argument("--calib-size", type=int, default=default("calib_size"),
                         help="at most this many calibration images (default %(default)s)")
     parser.add_argument("--force", action="store_true", help="export into a non-empty folder")
