@@ -69,14 +69,14 @@ def train_light_detector(work: Path) -> Path:
 
 def light_detector_ir(detector: str | None, work: Path) -> tuple[Path, str]:
     """An OpenVINO IR of our light detector, and where it came from."""
-    from convert.export import export_model
+    from convert.export import ExportConfig, export_model
 
     if detector is not None and Path(detector).suffix in (".xml", ".onnx"):
         return Path(detector), f"given: {detector}"
     source = Path(detector) if detector else train_light_detector(work / "light")
     what = f"given: {detector}" if detector else \
         "trained here like tests' small_detector (sample 3x12 frames, 20 steps)"
-    result = export_model(source, work / "light_ir", ("openvino",))
+    result = export_model(ExportConfig(source, work / "light_ir", formats=("openvino",)))
     return result.files["openvino_fp32"], what
 
 

@@ -41,6 +41,25 @@ OUTPUTS = {
 
 
 @dataclass
+class ExportConfig:
+    """What :func:`export_model` is asked to do; its defaults are ``gesturekit export``'s.
+
+    ``model``: a ``gesturekit convert`` folder or its inference.h5; ``out``: the export
+    folder; ``input_size`` (height, width): None for the training resize of a 4:3 frame;
+    ``root``: a VOC root whose train split calibrates INT8 (at most ``calib_size`` images)
+    and whose val split gets the mAP report (``export_report.json``)."""
+
+    model: str | Path
+    out: str | Path
+    formats: tuple[str, ...] = FORMATS
+    precision: str = "fp32"
+    input_size: tuple[int, int] | None = None
+    dynamic: bool = False
+    root: str | Path | None = None
+    calib_size: int = 300
+
+
+@dataclass
 class ExportResult:
     """What ``export_model`` wrote, with the measurements it made."""
 
@@ -158,21 +177,21 @@ def _evaluate(detector, calib: Path, split: str = "val") -> float:  # type: igno
     return float(evaluate_detections(detections, annotations, detector.classes).map)
 
 
-def export_model(model: str | Path, out: str | Path, formats: tuple[str, ...] = FORMATS,
-                 precision: str = "fp32", input_size: tuple[int, int] | None = None,
-                 dynamic: bool = False, calib: str | Path | None = None,
-                 calib_size: int = 300, force: bool = False) -> ExportResult:
-    """Export the converted model at ``model`` (folder or inference.h5) into ``out``.
+def export_model(config: ExportConfig, force: bool = False) -> ExportResult:
+    """Export the converted model ``config.model`` into ``config.out`` (``force``: into a
+    non-empty folder).
 
     Writes model.onnx and/or model.xml/.bin (FP32, NMS inside), model_int8.xml/.bin for
-    ``precision='int8'`` (NNCF, calibrated on ``calib``'s train split), ``gesturekit.json``
-    and, when ``calib`` is given, ``export_report.json`` with val-split mAPs.
+    ``precision='int8'`` (NNCF, calibrated on ``config.root``'s train split),
+    ``gesturekit.json`` and, when ``config.root`` is given, ``export_report.json`` with
+    val-split mAPs.
     """
     from detector.engine import load_detector
 
     from .openvino_export import attach_nms, save_ir
     from .verify import sha256, verify_export
 
+    formats, precision = tuple(config.formats), config.precision
     if precision not in PRECISIONS:
         raise GestureKitError(f"unknown precision '{precision}' (one of {PRECISIONS})")
     bad = [f for f in formats if f not in FORMATS]
@@ -180,12 +199,12 @@ def export_model(model: str | Path, out: str | Path, formats: tuple[str, ...] = 
         raise GestureKitError(f"unknown format {bad} (choose from {FORMATS})")
     if precision == "int8" and "openvino" not in formats:
         raise GestureKitError("INT8 is an OpenVINO export: use --format openvino or all")
-    if precision == "int8" and calib is None:
-        raise GestureKitError("INT8 needs calibration images: pass --calib VOC_ROOT")
-    source = find_converted(model)
-    calib = None if calib is None else Path(calib)
-    out = Path(out)
-    rule = _input_rule(source, input_size, dynamic)
+    if precision == "int8" and config.root is None:
+        raise GestureKitError("INT8 needs calibration images: pass --root ROOT")
+    source = find_converted(config.model)
+    calib = None if config.root is None else Path(config.root)
+    out = Path(config.out)
+    rule = _input_rule(source, config.input_size, config.dynamic)
     _prepare_out(out, force)
 
     info: dict = {"tools": _tool_versions(), "timings_s": {}, "source": str(source.folder),
@@ -218,7 +237,7 @@ def export_model(model: str | Path, out: str | Path, formats: tuple[str, ...] = 
         from .quantize import calibration_images, quantize_int8
 
         start = time.perf_counter()
-        images = calibration_images(calib, "train", calib_size)
+        images = calibration_images(calib, "train", config.calib_size)
         int8_model = attach_nms(quantize_int8(raw, rule, images), settings)
         info["timings_s"]["int8"] = round(time.perf_counter() - start, 2)
         info["int8"] = {"calibration": f"{len(images)} images of {calib} train split",

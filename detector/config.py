@@ -51,9 +51,10 @@ class TrainConfig:
 LEGACY_VALUES = {"fpn_width": 256}
 
 
-def default(name: str):  # type: ignore[no-untyped-def]
-    """The default of one TrainConfig field (for the CLI's options)."""
-    for field in fields(TrainConfig):
+def default(name: str, config: type = TrainConfig):  # type: ignore[no-untyped-def]
+    """The default of one field of a settings dataclass (TrainConfig unless ``config``,
+    e.g. ``convert.export.ExportConfig``), for the CLI's options."""
+    for field in fields(config):
         if field.name == name and field.default is not MISSING:
             return field.default
     raise KeyError(name)

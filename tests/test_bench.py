@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import shared_path
 from gesturekit import cli
 from voc_tools.errors import GestureKitError
 
 
-from convert.benchmark import (BACKENDS, interleaved_times, latency_stats,  # noqa: E402
-                               markdown, rotated_order, targets, write_report)
+from gesturekit.runtime.benchmark import (BACKENDS, interleaved_times,  # noqa: E402
+                                         latency_stats, markdown, rotated_order,
+                                         targets, write_report)
 
 
 @pytest.fixture
@@ -108,13 +110,46 @@ def test_write_report_json_and_markdown(tmp_path: Path) -> None:
 
 def test_bad_backend_and_missing_model_are_one_line_errors(tmp_path: Path, cli_main,  # type: ignore[no-untyped-def]
                                                            capsys) -> None:
-    from convert.benchmark import run_benchmark
+    from gesturekit.runtime.benchmark import BenchConfig, run_benchmark
 
     with pytest.raises(GestureKitError, match="unknown backend"):
-        run_benchmark(tmp_path, tmp_path, backends=["tensorrt"])
+        run_benchmark(BenchConfig(tmp_path, tmp_path, backends=("tensorrt",)))
     assert cli_main(["bench", str(tmp_path / "nope"), "--images", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nope" in err[0] and "not found" in err[0]
+
+
+OMZ = "person-detection-asl-0001"
+
+
+def test_serve_times_a_real_model_on_video_frames(cli_main, hands_video: Path,  # type: ignore[no-untyped-def]
+                                                  capsys) -> None:
+    """--serve: Open Model Zoo's person detector with the card the kit ships, on hands.mp4."""
+    xml = shared_path("models", OMZ, "FP32", f"{OMZ}.xml")
+    card = Path(cli.__file__).parents[1] / "runtime" / "cards" / f"{OMZ}.yaml"
+    assert cli_main(["bench", "--serve", f"{xml}={card}", "--video", str(hands_video),
+                     "--video-frames", "6", "--warmup", "1"]) == 0
+    results = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert len(results) == 1
+    result = results[0]
+    assert result["model"] == str(xml) and result["frames"] == 6
+    assert (result["precision"], result["hint"]) == ("f32", "LATENCY")
+    assert 0 < result["sync_ms_median"] <= result["sync_ms_p90"]
+    assert result["sync_fps"] > 0 and result["async_fps"] > 0 and result["async_requests"] >= 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["M"], "the VOC root to time and score on is needed"),
+    (["M", "N", "--root", "R"], "one MODEL (a converted detector) unless --serve"),
+    (["--serve", "M.xml"], "--serve needs --video PATH"),
+    (["--serve", "M.xml", "--video", "V.mp4", "--images", "R", "--runs", "3"],
+     "--runs, --root: not with --serve"),
+])
+def test_mode_mixups_are_one_line_errors(cli_main, capsys, argv: list[str],  # type: ignore[no-untyped-def]
+                                         message: str) -> None:
+    assert cli_main(["bench", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
 
 
 @pytest.mark.slow

@@ -18,30 +18,60 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from functools import partial
+
+    from convert.export import FORMATS, PRECISIONS, ExportConfig
+    from detector.config import default as config_default
+
+    default = partial(config_default, config=ExportConfig)  # the library's defaults
     parser.add_argument("model", help="folder made by 'gesturekit convert', or its inference.h5")
-    parser.add_argument("--format", choices=("onnx", "openvino", "all"), default="all")
+    parser.add_argument("--format", choices=tuple(format_choices(FORMATS)),
+                        default=format_name(FORMATS, default("formats")),
+                        help="onnx, openvino or all of them (default %(default)s)")
     parser.add_argument("--out", required=True, help="output folder (must be empty or new)")
-    parser.add_argument("--precision", choices=("fp32", "bf16", "int8"), default="fp32",
-                        help="fp32 (default); bf16: runtime hint; int8: NNCF, needs --calib")
+    parser.add_argument("--precision", choices=PRECISIONS, default=default("precision"),
+                        help="fp32; bf16: runtime hint; int8: NNCF, needs --root "
+                             "(default %(default)s)")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--input-size", type=parse_size, metavar="HxW",
+                      default=default("input_size"),
                       help="fixed input size (default: the training resize of a 4:3 frame)")
-    size.add_argument("--dynamic", action="store_true", help="keep height and width free")
-    parser.add_argument("--calib", metavar="VOC_ROOT",
-                        help="VOC root: train split calibrates INT8, val split gets the mAP report")
-    parser.add_argument("--calib-size", type=int, default=300,
-                        help="at most this many calibration images (default 300)")
+    size.add_argument("--dynamic", action="store_true", default=default("dynamic"),
+                      help="keep height and width free")
+    parser.add_argument("--root", "--calib", metavar="ROOT", dest="root", default=default("root"),
+                        help="VOC root: train split calibrates INT8, val split gets the mAP "
+                             "report (--calib: its older name)")
+    parser.add_argument("--calib-size", type=int, default=default("calib_size"),
+                        help="at most this many calibration images (default %(default)s)")
     parser.add_argument("--force", action="store_true", help="export into a non-empty folder")
 
 
-def run(args: argparse.Namespace) -> int:
-    from convert.export import FORMATS, export_model
+def format_choices(formats: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """--format's choices: each format alone, or 'all'."""
+    return {**{name: (name,) for name in formats}, "all": tuple(formats)}
+
+
+def format_name(formats: tuple[str, ...], chosen: tuple[str, ...]) -> str:
+    """The --format choice that means ``chosen``."""
+    return next(n for n, f in format_choices(formats).items() if f == tuple(chosen))
+
+
+def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The ExportConfig these options ask for."""
+    from convert.export import FORMATS, ExportConfig
 
     if args.calib_size < 1:
         raise GestureKitError("--calib-size must be at least 1")
-    formats = FORMATS if args.format == "all" else (args.format,)
-    result = export_model(args.model, args.out, formats, args.precision, args.input_size,
-                          args.dynamic, args.calib, args.calib_size, args.force)
+    return ExportConfig(model=args.model, out=args.out,
+                        formats=format_choices(FORMATS)[args.format], precision=args.precision,
+                        input_size=args.input_size, dynamic=args.dynamic, root=args.root,
+                        calib_size=args.calib_size)
+
+
+def run(args: argparse.Namespace) -> int:
+    from convert.export import export_model
+
+    result = export_model(config_from_args(args), force=args.force)
     for role, path in result.files.items():
         print(f"{role}: {path}")
     nms = result.card.export.get("nms")

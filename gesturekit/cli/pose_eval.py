@@ -1,4 +1,4 @@
-"""``gesturekit pose-eval MODEL FILE [--voc ROOT]``: pose classifier accuracy, and the pose
+"""``gesturekit pose-eval MODEL FILE [--root ROOT]``: pose classifier accuracy, and the pose
 route's end-to-end mAP measured as ``gesturekit evaluate`` measures a detector's."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .hand_options import (add_box_calibration_option, add_hand_detector_option,
                            add_hand_options, add_retry_options, retry_options)
 
 HELP = ("evaluate a pose classifier: accuracy and confusion matrix on a landmark file's "
-        "hands; with --voc, the pose route's mAP on a VOC split (comparable to evaluate)")
+        "hands; with --root, the pose route's mAP on a VOC split (comparable to evaluate)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,9 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "directory / .xml / .onnx")
     parser.add_argument("keypoints", type=Path, nargs="?", metavar="FILE",
                         help="landmark file of gesturekit keypoints: accuracy on its hands")
-    parser.add_argument("--voc", type=Path, metavar="ROOT",
+    parser.add_argument("--root", "--voc", type=Path, metavar="ROOT", dest="root",
                         help="VOC root: end-to-end mAP of MediaPipe boxes + the classifier's "
-                             "classes on --split (FILE, if given, must come from ROOT)")
+                             "classes on --split (FILE, if given, must come from ROOT; --voc: "
+                             "its older name)")
     parser.add_argument("--split", default="val",
                         help="ImageSets/Main list to evaluate ('all': every hand of FILE; "
                              "default val)")
@@ -28,13 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         choices=("auto", "keras", "openvino", "onnxruntime"),
                         help="how to run the classifier (default from the file's suffix)")
     parser.add_argument("--iou", type=float, default=0.5,
-                        help="--voc: IoU for a detection to count as correct (default 0.5)")
+                        help="--root: IoU for a detection to count as correct (default 0.5)")
     parser.add_argument("--score-threshold", type=float, default=0.05,
-                        help="--voc: ignore detections scoring at most this (default 0.05)")
-    add_hand_options(parser, applies_to="--voc", max_hands=False)
+                        help="--root: ignore detections scoring at most this (default 0.05)")
+    add_hand_options(parser, applies_to="--root", max_hands=False)
     add_retry_options(parser)
     add_hand_detector_option(parser)
-    add_box_calibration_option(parser, applies_to="--voc")
+    add_box_calibration_option(parser, applies_to="--root")
     parser.add_argument("--mirror-tta", action="store_true",
                         help="average each hand's class probabilities with its mirror "
                              "image's (gestures that mean the same with either hand)")
@@ -50,10 +51,10 @@ def run(args: argparse.Namespace) -> int:
                                        pose_model_file)
     from voc_tools.errors import GestureKitError
 
-    if args.keypoints is None and args.voc is None:
-        raise GestureKitError("give a landmark FILE (accuracy), --voc ROOT (mAP), or both")
-    if args.split == "all" and args.voc is not None:
-        raise GestureKitError("--split all is for FILE's hands; --voc needs an ImageSets "
+    if args.keypoints is None and args.root is None:
+        raise GestureKitError("give a landmark FILE (accuracy), --root ROOT (mAP), or both")
+    if args.split == "all" and args.root is not None:
+        raise GestureKitError("--split all is for FILE's hands; --root needs an ImageSets "
                               "list such as val")
     model_file = pose_model_file(args.model)
     out = args.out or model_file.parent
@@ -67,15 +68,15 @@ def run(args: argparse.Namespace) -> int:
         prior = class_prior(pose_metadata(classifier, model_file).get("train_counts") or {},
                             classifier.classes, args.prior_weight)
         report = evaluate_pose_classifier(classifier, args.keypoints, out, args.split,
-                                          args.voc, args.mirror_tta, prior)
+                                          args.root, args.mirror_tta, prior)
         print(f"pose classifier on {report['hands']} hands ({args.split}): accuracy "
               f"{report['accuracy']:.4f}, mean class accuracy "
               f"{report['mean_class_accuracy']:.4f}")
         for name, value in report["class_accuracy"].items():
             print(f"  {name}: {'n/a' if value is None else f'{value:.4f}'}")
         print(f"wrote {report['json']}")
-    if args.voc is not None:
-        result, report = evaluate_pose_route(model_file, args.voc, args.split, out, args.iou,
+    if args.root is not None:
+        result, report = evaluate_pose_route(model_file, args.root, args.split, out, args.iou,
                                              args.score_threshold, margin=args.margin,
                                              min_confidence=args.min_confidence,
                                              backend=args.backend, retry=retry_options(args),

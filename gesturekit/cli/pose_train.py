@@ -13,10 +13,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="landmark file of gesturekit keypoints (.npz)")
     parser.add_argument("--out", required=True, type=Path, metavar="RUN_DIR",
                         help="folder for pose_classifier.h5/.json, metrics.csv, curves.png")
-    parser.add_argument("--voc", type=Path, metavar="ROOT",
-                        help="the dataset the file was made from, for its train/val lists "
+    parser.add_argument("--root", "--voc", type=Path, metavar="ROOT", dest="root",
+                        help="the VOC root the file was made from, for its train/val lists "
                              "and a check that the file matches it (default: the root "
-                             "recorded in FILE, when it still exists)")
+                             "recorded in FILE, when it still exists; --voc: its older name)")
     parser.add_argument("--epochs", type=int, default=60, help="epochs (default 60)")
     parser.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
     parser.add_argument("--lr", type=float, default=3e-3,
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                              repeats=args.repeats, augment=not args.no_augment,
                              val_fraction=args.val_fraction, seed=args.seed,
                              box_calibration=not args.no_box_calibration)
-    result = train_pose_classifier(args.keypoints, args.out, config, args.voc, args.force,
+    result = train_pose_classifier(args.keypoints, args.out, config, args.root, args.force,
                                    verbose=0 if args.quiet else 2)
     print(f"classes: {', '.join(result.classes)}; {result.train_rows} train / "
           f"{result.val_rows} val hands ({result.split})")

@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--iou", type=float, required=True, metavar="T",
                         help="least fraction (0-1] of a snippet's time inside gesture "
                              "intervals for it to be 'gesture'")
-    parser.add_argument("--out", type=Path, required=True, metavar="ROOT",
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="where the <name>_length_... folder is made")
     parser.add_argument("--name", help="dataset name (default: the --videos folder's name, or "
                                        "its parent's when it is called 'videos')")

@@ -9,7 +9,8 @@ HELP = "train a RetinaNet detector on a VOC root (classes come from its classes.
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from detector.config import default  # TensorFlow-free: the library's defaults
 
-    parser.add_argument("root", help="VOC root with classes.txt and ImageSets/Main lists")
+    parser.add_argument("root", metavar="ROOT",
+                        help="VOC root with classes.txt and ImageSets/Main lists")
     parser.add_argument("--out", required=True, help="run folder (snapshots, metrics, logs)")
     parser.add_argument("--backbone", default=default("backbone"),
                         help="keras-retinanet backbone: resnet50/101/152, mobilenet128_1.0 "

@@ -20,7 +20,7 @@ def rows_of_split(keypoints: KeypointSet, root: Path | None, split: str) -> tupl
         return keypoints, "all rows"
     if root is None:
         raise GestureKitError(f"the dataset of this landmark file is gone, so its '{split}' "
-                              "list is unknown; pass --voc ROOT or --split all",
+                              "list is unknown; pass --root ROOT or --split all",
                               keypoints.path)
     from voc_tools.layout import VocLayout
 

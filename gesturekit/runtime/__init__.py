@@ -6,8 +6,9 @@ Keras / onnxruntime / OpenVINO backends); the runtime adds what serving needs:
 :mod:`gesturekit.runtime.server` (``ModelServer``: one Core, sync and async serving),
 :mod:`gesturekit.runtime.clip` and :mod:`gesturekit.runtime.pose_features` (the clip- and
 pose-classifier adapters), :mod:`gesturekit.runtime.cards` (cards shipped for third-party
-models), :mod:`gesturekit.runtime.backends` (``load_detector`` for .h5/.onnx/.xml), the
-tracker, the demo and the pose route.
+models), :mod:`gesturekit.runtime.backends` (``load_detector`` for .h5/.onnx/.xml),
+:mod:`gesturekit.runtime.benchmark` (``gesturekit bench``: backends side by side, served
+models), the tracker, the demo and the pose route.
 Data flows voc_tools -> detector -> convert -> runtime.
 """
 from detector.card import ModelCard, read_card_file
