@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 
 from detector.card import ModelCard
-from detector.preprocess import STRETCH, InputRule
 
 from .export import _prepare_out, _tool_versions
 from .keras_export import parity, write_both
@@ -54,14 +53,11 @@ def ncthw_model(model):  # type: ignore[no-untyped-def]
 
 def exported_card(classes: list[str], template) -> ModelCard:  # type: ignore[no-untyped-def]
     """The card of an exported clip classifier (1 x 3 x T x H x W in, logits out)."""
-    rule = InputRule(normalise={"mean": list(template.normalise["mean"]),
-                                "std": list(template.normalise["std"])},
-                     color_order=template.color_order, resize=STRETCH,
-                     height=template.input_size, width=template.input_size, layout="NCTHW")
-    return ModelCard("clip_classifier", "exported", list(classes), rule, INPUT_NAME,
-                     output="logits", output_names={"probabilities": OUTPUT_NAME},
-                     clip={"frames": template.frames, "fps": template.fps,
-                           "crop_scale": template.crop_scale, "crop": template.crop})
+    from gesturekit.clips.classifier.metadata import snapshot_card
+
+    card = snapshot_card(classes, template, stage="exported", layout="NCTHW")
+    card.input_name, card.output_names = INPUT_NAME, {"probabilities": OUTPUT_NAME}
+    return card
 
 
 def sample_tensors(template, data_dir: Path | None, split: str | Path,  # type: ignore[no-untyped-def]
@@ -87,12 +83,12 @@ def export_clip_classifier(snapshot: str | Path, out: str | Path, force: bool = 
     """Write IR, ONNX and the runtime card of a snapshot into ``out`` and check parity
     (on clips of ``data_dir``'s ``split`` when given, else random tensors). ``template``:
     the snapshot's own unless given (e.g. another clip fps for the card)."""
-    from gesturekit.clips.classifier.metadata import load_info
+    from gesturekit.clips.classifier.metadata import load_info, template_of
     from gesturekit.clips.classifier.model import load_model
 
     snapshot, out = Path(snapshot), Path(out)
     info = load_info(snapshot)
-    template = template or info.template
+    template = template or template_of(info)
     model = load_model(snapshot)
     _prepare_out(out, force)
     exported = ncthw_model(model)
@@ -106,7 +102,7 @@ def export_clip_classifier(snapshot: str | Path, out: str | Path, force: bool = 
     result.card = exported_card(info.classes, template)
     result.card.files = {"openvino": IR_FILE, "onnx": ONNX_FILE}
     result.card.metadata = {"architecture": template.architecture, "snapshot": str(snapshot),
-                            "template": template.name, "trained": info.extra}
+                            "template": template.name, "trained": info.metadata}
     result.card.export = {"tools": _tool_versions(), "timings_s": timings,
                           "parity": {**result.parity, "on": "data clips" if data_dir
                                      else "random tensors"}}

@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 
 from detector.card import ModelCard
-from detector.preprocess import STRETCH, InputRule
 from gesturekit.pose.model import INPUT_NAME, OUTPUT_NAME
 
 from .export import _prepare_out, _tool_versions
@@ -39,13 +38,7 @@ class PoseExport:
     parity: dict = field(default_factory=dict)
 
 
-def exported_card(info) -> ModelCard:  # type: ignore[no-untyped-def]
-    """The card of an exported pose classifier (N x C features in, probabilities out)."""
-    return ModelCard("pose_classifier", "exported", list(info.classes),
-                     InputRule(resize=STRETCH, layout="NC"), INPUT_NAME,
-                     output="probabilities", output_names={"probabilities": OUTPUT_NAME},
-                     pose={"features": info.features,
-                           "features_version": info.features_version})
+
 
 
 def parity_features(keypoints: str | Path | None, count: int, features: int) -> np.ndarray:
@@ -72,12 +65,12 @@ def export_pose_classifier(run: str | Path, out: str | Path, force: bool = False
     files, timings = write_both(classifier.model, out, IR_FILE, ONNX_FILE, INPUT_NAME,
                                 OUTPUT_NAME)
     result.files.update(files)
-    rows = parity_features(keypoints, parity_rows, classifier.info.features)
+    rows = parity_features(keypoints, parity_rows, classifier.card.pose["features"])
     result.parity = {**parity(classifier.model, result.files, [rows], INPUT_NAME),
                      "rows": int(len(rows))}
-    result.card = exported_card(classifier.info)
-    result.card.files = {"openvino": IR_FILE, "onnx": ONNX_FILE}
-    result.card.metadata = {"run": str(classifier.path), **classifier.info.extra}
+    result.card = classifier.card.at_stage(
+        "exported", files={"openvino": IR_FILE, "onnx": ONNX_FILE},
+        metadata={"run": str(classifier.path), **classifier.card.metadata})
     result.card.export = {"tools": _tool_versions(), "timings_s": timings,
                           "parity": {**result.parity, "on": "landmark file hands"
                                      if keypoints else "random rows"}}

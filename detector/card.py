@@ -57,7 +57,7 @@ VERSION = 3
 RT_INFO_KEY = "gesturekit"
 STAGES = ("training", "inference", "exported")
 KINDS = ("detector", "clip_classifier", "pose_classifier")
-LAYOUTS = {"detector": ("NHWC", "NCHW"), "clip_classifier": ("NCTHW",),
+LAYOUTS = {"detector": ("NHWC", "NCHW"), "clip_classifier": ("NCTHW", "NTHWC"),
            "pose_classifier": ("NC",)}
 OUTPUTS = {"detector": ("retinanet", "boxes_conf"),
            "clip_classifier": ("logits", "probabilities"),
@@ -224,8 +224,29 @@ def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+# The formats of the pose and clip classifiers' training cards before the one card.
+LEGACY_POSE, LEGACY_CLIP = "gesturekit-pose-classifier", "gesturekit-clip-classifier"
+
+
 def _upgrade(data: dict, path: Path | None) -> dict:
     """An earlier card's mapping in the version-3 layout."""
+    if data.get("format") == LEGACY_POSE:  # pose-train's pose_classifier.json
+        known = ("format", "version", "classes", "features", "features_version")
+        return {"stage": "training", "kind": "pose_classifier", "classes": data.get("classes"),
+                "input": {"name": "features", "layout": "NC", "resize": STRETCH},
+                "output": {"format": "probabilities",
+                           "names": {"probabilities": "probabilities"}},
+                "pose": {"features": data.get("features"),
+                         "features_version": data.get("features_version")},
+                "metadata": {k: v for k, v in data.items() if k not in known}}
+    if data.get("format") == LEGACY_CLIP:  # clip-train's epoch_NNN.json
+        template = data.get("template") or {}
+        known = ("format", "version", "classes", "template")
+        return {"stage": "training", "kind": "clip_classifier", "classes": data.get("classes"),
+                "input": {**clip_input(template), "layout": "NTHWC"},
+                "output": {"format": "logits"},
+                "clip": {**clip_section(template), "template": template},
+                "metadata": {k: v for k, v in data.items() if k not in known}}
     if data.get("format") != FORMAT:  # a runtime card: kind, input, output, clip, pose
         inp = dict(data.get("input") or {})
         resize = inp.get("resize", STRETCH)
@@ -278,7 +299,7 @@ def card_from_dict(data: Any, path: Path | None = None) -> ModelCard:
     problems are one-line errors naming ``path``."""
     if not isinstance(data, dict):
         raise GestureKitError("bad model card: expected a mapping at the top level", path)
-    if data.get("format") not in (None, FORMAT):
+    if data.get("format") not in (None, FORMAT, LEGACY_POSE, LEGACY_CLIP):
         raise GestureKitError("not a GestureKit model card", path)
     data = _upgrade(data, path)
     kind = _choice(data.get("kind"), KINDS, "kind", path)
@@ -448,6 +469,21 @@ def find_card(model_path: str | Path, cards_dir: Path | None = None) -> ModelCar
             return read_card_file(candidate)
     raise GestureKitError("no model card: pass one (YAML/JSON), or export the model with "
                           "'gesturekit export' so that it carries its own", model_path)
+
+
+def clip_input(template: dict) -> dict:
+    """The card's input of a clip classifier trained with ``template`` (a template's
+    mapping): clips of ``input_size`` squares, normalised by its mean and std."""
+    size = template.get("input_size")
+    return {"name": "clip", "layout": "NCTHW", "height": size, "width": size,
+            "color_order": template.get("color_order", "RGB"), "resize": STRETCH,
+            "normalise": template.get("normalise") or "none"}
+
+
+def clip_section(template: dict) -> dict:
+    """The card's ``clip`` section of a template's mapping."""
+    return {key: template.get(key) for key in ("frames", "fps", "crop_scale", "crop")
+            if template.get(key) is not None}
 
 
 def detector_card(classes: list[str], backbone: str, image_min_side: int,

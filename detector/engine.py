@@ -235,6 +235,8 @@ class ModelRunner:
     def predict(self, features: np.ndarray) -> np.ndarray:
         """A pose classifier's class probabilities (N x classes) of hand features N x C."""
         self._require("pose_classifier")
+        if not np.size(features):
+            return np.zeros((0, len(self.classes)), np.float32)
         return self.infer(features)
 
     def classify(self, clip: Any) -> Any:

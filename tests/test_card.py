@@ -143,3 +143,33 @@ def test_bad_cards_are_one_line_errors_naming_the_file(tmp_path: Path, data: dic
         load_card(path)
     assert message in str(err.value) and str(path) in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_the_classifiers_earlier_training_cards_load(tmp_path: Path) -> None:
+    from gesturekit.clips.classifier.metadata import load_info, template_of
+    from gesturekit.clips.classifier.templates import get_template
+    from gesturekit.pose.model import load_info as load_pose_info
+    from gesturekit.pose.normalize import FEATURES, FEATURES_VERSION
+
+    template = get_template("r2plus1d-tiny")
+    snapshot = tmp_path / "epoch_003.h5"
+    snapshot.write_bytes(b"")
+    _write(snapshot.with_suffix(".json"), {
+        "format": "gesturekit-clip-classifier", "version": 1, "classes": ["left", "right"],
+        "template": template.to_dict(), "epoch": 3, "val_top1": 0.5})
+    clip = load_info(snapshot)
+    assert (clip.stage, clip.kind, clip.classes) == ("training", "clip_classifier",
+                                                    ["left", "right"])
+    assert template_of(clip) == template and clip.metadata == {"epoch": 3, "val_top1": 0.5}
+    assert clip.clip["frames"] == template.frames
+
+    run = tmp_path / "pose"
+    run.mkdir()
+    (run / "pose_classifier.h5").write_bytes(b"")
+    _write(run / "pose_classifier.json", {
+        "format": "gesturekit-pose-classifier", "version": 1, "classes": ["grab", "drop"],
+        "features": FEATURES, "features_version": FEATURES_VERSION, "train_rows": 20})
+    pose = load_pose_info(run)
+    assert (pose.stage, pose.kind, pose.pose["features"]) == ("training", "pose_classifier",
+                                                              FEATURES)
+    assert pose.metadata == {"train_rows": 20}

@@ -291,7 +291,7 @@ def test_dynamic_sample_to_served_classifier_end_to_end(
     that the runtime serves with the same answers as Keras, and the demo (the session's
     small hand detector -> tracker -> this classifier) labels val videos as they are."""
     from gesturekit.clips.classifier.data import ClipBatches, load_split, normalise, window_ids
-    from gesturekit.clips.classifier.metadata import load_info
+    from gesturekit.clips.classifier.metadata import load_info, template_of
     from gesturekit.clips.classifier.model import load_model
     from gesturekit.clips.classifier.run_log import best_snapshot
     from gesturekit.clips.rawframes import frame_path
@@ -324,7 +324,7 @@ def test_dynamic_sample_to_served_classifier_end_to_end(
         "clip_classifier", "NCTHW", "frame")
 
     snapshot = best_snapshot(work)
-    template, model = load_info(snapshot).template, load_model(snapshot)
+    template, model = template_of(load_info(snapshot)), load_model(snapshot)
     split = load_split(data, "val.txt", template.frames)
     batches = ClipBatches(split, template, 1, train=False)
     server = ModelServer()

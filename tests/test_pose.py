@@ -132,7 +132,7 @@ def test_models_of_the_old_features_are_refused_in_one_line(tmp_path: Path) -> N
     from gesturekit.pose.model import FORMAT, load_info
     from gesturekit.pose.normalize import FEATURES_VERSION
     from detector.card import card_from_dict
-    from gesturekit.runtime.pose_features import PoseAdapter
+    from gesturekit.pose.adapter import PoseAdapter
 
     assert FEATURES_VERSION == 2
     (tmp_path / "pose_classifier.h5").write_bytes(b"")
@@ -370,8 +370,11 @@ def test_keypoints_match_boxes_and_report_the_rest(pose_run: dict) -> None:
 @pytest.mark.slow  # the module's sample, landmarks and training: ~20 s once
 def test_pose_classifier_learns_the_sample_gestures(pose_run: dict, capsys) -> None:
     run = pose_run["run"]
-    info = json.loads((run / "pose_classifier.json").read_text())
-    assert info["classes"] == ["grab", "drop"] and info["features"] == FEATURES
+    from gesturekit.pose.model import load_info
+
+    card = load_info(run)
+    info = card.metadata  # what pose-train recorded
+    assert card.classes == ["grab", "drop"] and card.pose["features"] == FEATURES
     assert info["train_rows"] >= 20 and info["val_rows"] >= 8
     assert info["val_accuracy"] >= 0.9  # measured 1.0 (seeds 0-2); 8/9 on other samples
     assert (run / "curves.png").stat().st_size > 1000

@@ -62,10 +62,9 @@ def run(args: argparse.Namespace) -> int:
         from gesturekit.pose.evaluate import evaluate_pose_classifier
 
         from gesturekit.pose.classify import class_prior
-        from gesturekit.runtime.pose_detector import pose_metadata
 
         classifier = load_pose_classifier(model_file, args.backend)
-        prior = class_prior(pose_metadata(classifier, model_file).get("train_counts") or {},
+        prior = class_prior(classifier.card.metadata.get("train_counts") or {},
                             classifier.classes, args.prior_weight)
         report = evaluate_pose_classifier(classifier, args.keypoints, out, args.split,
                                           args.root, args.mirror_tta, prior)

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
     keypoints = args.keypoints
     if keypoints is None:
-        recorded = load_info(args.run).extra.get("keypoints")
+        recorded = load_info(args.run).metadata.get("keypoints")
         keypoints = Path(recorded) if recorded and Path(recorded).is_file() else None
     result = export_pose_classifier(args.run, args.out, args.force, keypoints)
     p = result.parity

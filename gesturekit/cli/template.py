@@ -71,19 +71,20 @@ def work_template(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def snapshot_template(args: argparse.Namespace, snapshot: Path):  # type: ignore[no-untyped-def]
     """The trained model's template with the overrides a trained model allows (fps,
     batch size, ...); a different value of a setting the model fixes is an error."""
-    from gesturekit.clips.classifier.metadata import load_info
+    from gesturekit.clips.classifier.metadata import load_info, template_of
     from gesturekit.clips.classifier.templates import with_overrides
     from voc_tools.errors import GestureKitError
 
     work, given = work_template(args)
     info = load_info(snapshot)
+    trained = template_of(info)
     for name in MODEL_FIXED:
-        if name in given and given[name] != getattr(info.template, name):
+        if name in given and given[name] != getattr(trained, name):
             raise GestureKitError(f"the model was trained with {name} "
-                                  f"{getattr(info.template, name)}; it cannot be evaluated or "
+                                  f"{getattr(trained, name)}; it cannot be evaluated or "
                                   f"exported with {given[name]}", snapshot)
     free = {k: v for k, v in given.items() if k not in MODEL_FIXED}
-    return with_overrides(info.template, {"batch_size": work.batch_size, **free}), info
+    return with_overrides(trained, {"batch_size": work.batch_size, **free}), info
 
 
 def run(args: argparse.Namespace) -> int:

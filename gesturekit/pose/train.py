@@ -23,7 +23,7 @@ from gesturekit.pose.keypoints import KeypointSet, load_keypoints
 from gesturekit.pose.normalize import augment_points, features_from_points, normalized_points
 from voc_tools.errors import GestureKitError
 
-from .model import INFO_FILE, MODEL_FILE, PoseInfo, build_model
+from .model import INFO_FILE, MODEL_FILE, build_model, pose_card
 
 METRICS_FILE, CURVES_FILE = "metrics.csv", "curves.png"
 
@@ -223,7 +223,7 @@ def train_pose_classifier(keypoints_path: str | Path, out: str | Path,
     margin = float(keypoints.meta.get("margin", 0.15))
     calibration = ({"box_calibration": box_calibration(train, margin)}
                    if config.box_calibration else {})
-    PoseInfo(classes, extra={
+    pose_card(classes, extra={
         "dataset": keypoints.meta["dataset"], "fingerprint": keypoints.meta["fingerprint"],
         "keypoints": str(Path(keypoints_path).resolve()), "split": how,
         "train_rows": len(train), "val_rows": len(val),

@@ -4,8 +4,8 @@ classifiers, pose classifiers and third-party models, each described by its mode
 Models run through the kit's one engine, :mod:`detector.engine` (card, adapter per kind,
 Keras / onnxruntime / OpenVINO backends); the runtime adds what serving needs:
 :mod:`gesturekit.runtime.server` (``ModelServer``: one Core, sync and async serving),
-:mod:`gesturekit.runtime.clip` and :mod:`gesturekit.runtime.pose_features` (the clip- and
-pose-classifier adapters), :mod:`gesturekit.runtime.cards` (cards shipped for third-party
+:mod:`gesturekit.runtime.clip` (clip sampling and the clip-classifier adapter; the
+pose-classifier one is :mod:`gesturekit.pose.adapter`), :mod:`gesturekit.runtime.cards` (cards shipped for third-party
 models), :mod:`gesturekit.runtime.backends` (``load_detector`` for .h5/.onnx/.xml),
 :mod:`gesturekit.runtime.benchmark` (``gesturekit bench``: backends side by side, served
 models), the tracker, the demo and the pose route.

@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from detector.card import read_card_file
 from detector.inference import Detections, select
+from gesturekit.pose import adapter  # noqa: F401  (the engine's pose-classifier adapter)
 from gesturekit.pose.boxes import calibrate_boxes
 from gesturekit.pose.classify import class_prior, hand_probabilities
 from gesturekit.pose.hands import HandsResult
@@ -66,7 +68,6 @@ def load_pose_classifier(path: str | Path, backend: str = "auto",
         raise GestureKitError(f"no card {Path(card).name} beside the model; pass one or "
                               "export with gesturekit pose-export", path)
     if chosen == "onnxruntime":
-        from detector.card import read_card_file
         from detector.engine import OnnxRuntimeModel
 
         model = OnnxRuntimeModel(path, read_card_file(card), name=path.stem)
@@ -80,38 +81,20 @@ def load_pose_classifier(path: str | Path, backend: str = "auto",
     return model
 
 
-def pose_metadata(classifier: Any, path: Path | None = None) -> dict:
-    """What pose-train recorded beside the weights (box calibration, training counts, ...):
-    a Keras classifier's ``info.extra``, else the ``metadata`` of the card beside ``path``."""
-    info = getattr(classifier, "info", None)
-    if info is not None:
-        return dict(info.extra)
-    card = Path(path).with_suffix(".yaml") if path is not None else None
-    if card is None or not card.is_file():
-        return {}
-    import yaml
-
-    data = yaml.safe_load(card.read_text(encoding="utf-8")) or {}
-    metadata = data.get("metadata") if isinstance(data, dict) else None
-    return metadata if isinstance(metadata, dict) else {}
-
-
 def is_pose_model(path: str | Path) -> bool:
-    """Whether ``path`` is a pose classifier: a pose-train run or pose-export directory, a
-    .h5 with pose-classifier metadata beside it, or an .xml/.onnx whose .yaml card beside
-    it says kind pose_classifier."""
+    """Whether ``path`` is a pose classifier: a pose-train run or pose-export directory, or
+    a model file whose card (the .json of a .h5, the .yaml beside an .xml/.onnx) says kind
+    pose_classifier."""
     path = Path(path)
     if path.is_dir():
         return any((path / f"{EXPORTED_STEM}{ext}").is_file() for ext in (".h5", ".xml", ".onnx"))
-    if path.suffix in (".h5", ".json"):
-        from gesturekit.pose.model import FORMAT
-
-        info = path.with_suffix(".json")
-        return info.is_file() and f'"{FORMAT}"' in info.read_text(encoding="utf-8",
-                                                                   errors="replace")
-    card = path.with_suffix(".yaml")
-    return path.suffix in (".xml", ".onnx") and card.is_file() and \
-        "pose_classifier" in card.read_text(encoding="utf-8", errors="replace")
+    card = path.with_suffix(".json" if path.suffix in (".h5", ".json") else ".yaml")
+    if path.suffix not in (".h5", ".json", ".xml", ".onnx") or not card.is_file():
+        return False
+    try:
+        return read_card_file(card).kind == "pose_classifier"
+    except GestureKitError:
+        return False
 
 
 def open_pose_route(path: str | Path, backend: str = "auto",
@@ -133,8 +116,7 @@ class PoseDetector:
                  prior_weight: float = 0.0, hand_detector: bool = False) -> None:
         given = hasattr(pose_model, "predict")
         self.classifier = pose_model if given else load_pose_classifier(pose_model, backend)
-        metadata = pose_metadata(self.classifier, None if given else
-                                 pose_model_file(Path(pose_model)))
+        metadata = self.classifier.card.metadata  # what pose-train recorded
         self.margin, self.mirror_tta = margin, mirror_tta
         self.calibration = metadata.get("box_calibration") if box_calibration else None
         self.prior = class_prior(metadata.get("train_counts") or {}, self.classes,

@@ -21,7 +21,9 @@ import numpy as np
 from detector.engine import OpenVinoModel
 from voc_tools.errors import GestureKitError
 
-from . import clip, pose_features  # noqa: F401  (their adapters: the engine runs every kind)
+from gesturekit.pose import adapter  # noqa: F401  (the engine's pose-classifier adapter)
+
+from . import clip  # noqa: F401  (the engine's clip-classifier adapter)
 from .cards import resolve_card
 
 

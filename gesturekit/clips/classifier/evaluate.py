@@ -12,7 +12,7 @@ from voc_tools.classes import read_classes
 from voc_tools.errors import GestureKitError
 
 from .data import ClipBatches, load_split
-from .metadata import load_info
+from .metadata import load_info, template_of
 from .templates import Template
 
 METRICS_YAML = "metrics.yaml"
@@ -97,7 +97,7 @@ def evaluate_snapshot(snapshot: str | Path, data_dir: str | Path, split: str | P
 
     snapshot, out_dir = Path(snapshot), Path(out_dir)
     info = load_info(snapshot)
-    template = template or info.template
+    template = template or template_of(info)
     data_classes = read_classes(data_dir)
     if data_classes != info.classes:
         raise GestureKitError(f"the data's classes {data_classes} differ from the model's "

@@ -1,35 +1,41 @@
 """What a clip-classifier snapshot carries: ``epoch_NNN.json`` beside ``epoch_NNN.h5``.
 
-The JSON holds the class names and the full template the model was trained with (frames,
-fps, input size, crop, normalisation, ...), so evaluation and export never ask again.
+The JSON is the kit's one model card (:class:`detector.card.ModelCard`, stage training, kind
+clip_classifier): the class names, the clip input (frames, fps, size, crop, normalisation)
+and the full template the model was trained with, so evaluation and export never ask
+again. Snapshots saved before the one card still load.
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from detector.card import (FORMAT, VERSION, ModelCard, card_from_dict, clip_input,
+                           clip_section, read_card_file)
 from voc_tools.errors import GestureKitError
 
 from .templates import Template
 
-FORMAT = "gesturekit-clip-classifier"
+
+def snapshot_card(classes: list[str], template: Template, extra: dict | None = None,
+                  stage: str = "training", layout: str = "NTHWC") -> ModelCard:
+    """The card of a clip classifier trained with ``template`` (the Keras model's input
+    is N x T x H x W x 3, the exported one's N x 3 x T x H x W: ``layout``)."""
+    spec = template.to_dict()
+    return card_from_dict({"format": FORMAT, "version": VERSION, "stage": stage,
+                           "kind": "clip_classifier", "classes": list(classes),
+                           "input": {**clip_input(spec), "layout": layout},
+                           "output": {"format": "logits", "names": {"probabilities": "logits"}},
+                           "clip": {**clip_section(spec), "template": spec},
+                           "metadata": dict(extra or {})})
 
 
-@dataclass
-class SnapshotInfo:
-    """A snapshot's classes and template, plus where it came from."""
-
-    classes: list[str]
-    template: Template
-    extra: dict = field(default_factory=dict)  # epoch, val_top1, data, ...
-
-    def save(self, snapshot: str | Path) -> Path:
-        path = info_path(snapshot)
-        data = {"format": FORMAT, "version": 1, "classes": self.classes,
-                "template": self.template.to_dict(), **self.extra}
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        return path
+def template_of(card: ModelCard) -> Template:
+    """The template a clip classifier's card records."""
+    try:
+        return Template(**card.clip["template"]).check(card.path)
+    except (KeyError, TypeError) as err:
+        raise GestureKitError(f"bad clip-classifier card: no usable template ({err})",
+                              card.path) from None
 
 
 def info_path(snapshot: str | Path) -> Path:
@@ -37,22 +43,21 @@ def info_path(snapshot: str | Path) -> Path:
     return Path(snapshot).with_suffix(".json")
 
 
-def load_info(snapshot: str | Path) -> SnapshotInfo:
-    """The metadata of a snapshot (one-line error when missing or not ours)."""
+def save_info(card: ModelCard, snapshot: str | Path) -> Path:
+    """Write a snapshot's card beside it."""
+    return card.save(info_path(snapshot))
+
+
+def load_info(snapshot: str | Path) -> ModelCard:
+    """The card of a snapshot (one-line error when missing or not a clip classifier's)."""
     path = info_path(snapshot)
     if not Path(snapshot).is_file():
         raise GestureKitError("snapshot not found", snapshot)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise GestureKitError(f"cannot read the snapshot's metadata ({err}); snapshots of "
-                              "gesturekit clip-train have a .json beside them", path) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise GestureKitError("not a GestureKit clip-classifier metadata file", path)
-    try:
-        template = Template(**data["template"]).check(path)
-        extra = {k: v for k, v in data.items()
-                 if k not in ("format", "version", "classes", "template")}
-        return SnapshotInfo([str(c) for c in data["classes"]], template, extra)
-    except (KeyError, TypeError) as err:
-        raise GestureKitError(f"bad clip-classifier metadata ({err})", path) from None
+    if not path.is_file():
+        raise GestureKitError("the snapshot's card is missing; snapshots of gesturekit "
+                              "clip-train have a .json beside them", path)
+    card = read_card_file(path)
+    if card.kind != "clip_classifier":
+        raise GestureKitError(f"not a clip classifier's card (kind {card.kind})", path)
+    template_of(card)
+    return card

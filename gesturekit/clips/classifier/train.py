@@ -15,10 +15,11 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
+from detector.card import ModelCard
 from voc_tools.errors import GestureKitError
 
 from .data import ClipBatches, FrameCache, keras_sequence, load_split
-from .metadata import SnapshotInfo, load_info
+from .metadata import load_info, save_info, snapshot_card, template_of
 from .model import build_model, keras, load_model, load_weights_by_name
 from .run_log import (METRICS_FILE, SNAPSHOTS_DIR, best_snapshot, last_snapshot, plot_run,
                       rank, read_metrics, write_rows)
@@ -39,7 +40,7 @@ class RunRecorder(keras.callbacks.Callback):
 
     PLOT_EVERY_S = 30.0
 
-    def __init__(self, work_dir: Path, info: SnapshotInfo, keep_best: int) -> None:
+    def __init__(self, work_dir: Path, info: ModelCard, keep_best: int) -> None:
         super().__init__()
         self.work_dir, self.info, self.keep_best = work_dir, info, keep_best
         (work_dir / SNAPSHOTS_DIR).mkdir(parents=True, exist_ok=True)
@@ -55,10 +56,10 @@ class RunRecorder(keras.callbacks.Callback):
         with warnings.catch_warnings():  # Keras calls .h5 legacy; keras-retinanet's format
             warnings.filterwarnings("ignore", message=".*HDF5 file.*legacy")
             self.model.save(str(self.work_dir / relative), include_optimizer=False)
-        info = SnapshotInfo(self.info.classes, self.info.template,
-                            {**self.info.extra, "epoch": number,
-                             "val_top1": float(logs.get("val_top1", math.nan))})
-        info.save(self.work_dir / relative)
+        info = snapshot_card(self.info.classes, template_of(self.info),
+                             {**self.info.metadata, "epoch": number,
+                              "val_top1": float(logs.get("val_top1", math.nan))})
+        save_info(info, self.work_dir / relative)
         row = {key: f"{float(logs[key]):.6g}" for key in ("loss", "top1", "val_loss",
                                                            "val_top1") if key in logs}
         row.update(epoch=number, snapshot=relative,
@@ -95,19 +96,19 @@ def _start_model(work_dir: Path, template: Template, classes: list[str], resume:
         if info.classes != classes:
             raise GestureKitError(f"the run's classes {info.classes} differ from the data's "
                                   f"{classes}; resume needs the same classes", last)
-        changed = [k for k in MODEL_SETTINGS
-                   if getattr(info.template, k) != getattr(template, k)]
+        trained = template_of(info)
+        changed = [k for k in MODEL_SETTINGS if getattr(trained, k) != getattr(template, k)]
         if changed:
             raise GestureKitError(f"--resume cannot change {', '.join(changed)} (the run was "
                                   f"trained with them); start a new WORK_DIR", last)
-        return load_model(last), template, int(info.extra.get("epoch", 0))
+        return load_model(last), template, int(info.metadata.get("epoch", 0))
     weights = template.weights if load_from is None else None
     model = build_model(template.architecture, len(classes), template.frames,
                         template.input_size, weights, template.dropout)
     if load_from is not None:
-        source = load_info(load_from)
-        if source.template.architecture != template.architecture:
-            raise GestureKitError(f"--load-from is a {source.template.architecture} snapshot, "
+        source = template_of(load_info(load_from))
+        if source.architecture != template.architecture:
+            raise GestureKitError(f"--load-from is a {source.architecture} snapshot, "
                                   f"the template trains {template.architecture}", load_from)
         load_weights_by_name(model, load_from)
     return model, template, 0
@@ -138,9 +139,9 @@ def train_classifier(work_dir: str | Path, data_dir: str | Path, template: Templ
     model.compile(optimizer=keras.optimizers.Adam(template.learning_rate),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="top1")])
-    info = SnapshotInfo(train.classes, replace(template),
-                        {"data": {"data_dir": str(train.data_dir),
-                                  "train": str(train.annotation), "val": str(val.annotation)}})
+    info = snapshot_card(train.classes, replace(template),
+                         {"data": {"data_dir": str(train.data_dir),
+                                   "train": str(train.annotation), "val": str(val.annotation)}})
     schedule = keras.callbacks.LearningRateScheduler(
         lambda epoch: cosine_rate(template.learning_rate, epoch, template.epochs))
     model.fit(keras_sequence(train_batches), validation_data=keras_sequence(val_batches),

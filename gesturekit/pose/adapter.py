@@ -1,7 +1,9 @@
-"""The pose-classifier adapter: hand features N x C in, class probabilities N x classes out.
+"""The pose-classifier adapter of the kit's engine: hand features N x C in, class
+probabilities N x classes out.
 
-The features are :func:`gesturekit.pose.normalize.hand_features` of MediaPipe landmarks; the card's
-``pose.features_version`` must be the one this GestureKit computes.
+The features are :func:`gesturekit.pose.normalize.hand_features` of MediaPipe landmarks; the
+card's ``pose.features_version`` must be the one this GestureKit computes. Importing this
+module lets :mod:`detector.engine` run pose classifiers in every format.
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import numpy as np
 
 from detector.card import ModelCard
 from detector.engine import TensorInfo, find_output, register_adapter
-from gesturekit.pose.normalize import FEATURES, FEATURES_VERSION
 from voc_tools.errors import GestureKitError
+
+from .normalize import FEATURES, FEATURES_VERSION
 
 
 def softmax_rows(logits: np.ndarray) -> np.ndarray:
@@ -23,10 +26,12 @@ def softmax_rows(logits: np.ndarray) -> np.ndarray:
 class PoseAdapter:
     """Prepares feature rows for, and decodes outputs of, one pose classifier."""
 
-    def __init__(self, card: ModelCard, outputs: list[TensorInfo], model_path: Path) -> None:
-        if card.pose["features_version"] != FEATURES_VERSION or card.pose["features"] != FEATURES:
-            raise GestureKitError(f"pose classifier made for features v{card.pose['features_version']}"
-                                  f" ({card.pose['features']} values), this GestureKit computes "
+    def __init__(self, card: ModelCard, outputs: list[TensorInfo],
+                 model_path: Path | None) -> None:
+        pose = card.pose
+        if pose["features_version"] != FEATURES_VERSION or pose["features"] != FEATURES:
+            raise GestureKitError(f"pose classifier made for features v{pose['features_version']}"
+                                  f" ({pose['features']} values), this GestureKit computes "
                                   f"v{FEATURES_VERSION} ({FEATURES}); train and export it "
                                   "again", card.path or model_path)
         self.card, self.model_path = card, model_path
@@ -39,8 +44,8 @@ class PoseAdapter:
         rows = np.asarray(features, np.float32)
         rows = rows.reshape(1, -1) if rows.ndim == 1 else rows
         if rows.ndim != 2 or rows.shape[1] != self.card.pose["features"]:
-            raise GestureKitError(f"expected hand features N x {self.card.pose['features']}, got "
-                                  f"shape {np.shape(features)}", self.model_path)
+            raise GestureKitError(f"expected hand features N x {self.card.pose['features']}, "
+                                  f"got shape {np.shape(features)}", self.model_path)
         return np.ascontiguousarray(rows), len(rows)
 
     def decode(self, outputs: list[np.ndarray], meta: int) -> np.ndarray:
