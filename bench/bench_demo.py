@@ -24,22 +24,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench_frames import cpu_model  # noqa: E402
+from gesturekit.runtime.benchmark import (loadavg_1min_since, machine_summary,  # noqa: E402
+                                          opencv_info)
 
 SHARED = REPO.parent / "shared"
 VIDEO = SHARED / "videos" / "hands.mp4"
 OMZ = SHARED / "models" / "person-detection-asl-0001" / "FP32" / "person-detection-asl-0001.xml"
 RESULTS = REPO / "bench" / "results"
+PACKAGES = ("openvino", "numpy", "tensorflow", "scipy")  # versions recorded with the results
 TEMPLATES = ("r2plus1d-tiny", "tsm-mobilenetv3-small")
 CLASSES = ["swipe_left", "swipe_right", "no_gesture"]
 MODES = ("sync", "async")
@@ -146,20 +146,6 @@ def run_case(case: dict, frames: int, repeats: int, work: Path) -> dict:
     return summary
 
 
-def versions() -> dict:
-    """Python, OpenCV (and its thread count) and the versions of the libraries timed."""
-    import cv2
-
-    installed = {}
-    for dist in ("openvino", "numpy", "tensorflow", "scipy"):
-        try:
-            installed[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            installed[dist] = "absent"
-    return {"python": platform.python_version(), "opencv": cv2.__version__,
-            "opencv_threads": cv2.getNumThreads(), **installed}
-
-
 def markdown(report: dict) -> str:
     m = report["machine"]
     lines = [
@@ -258,15 +244,13 @@ def main() -> int:
                         "video": args.video}
                 print(case["name"], flush=True)
                 cases.append(run_case(case, args.frames, args.repeats, work))
-    load_after = os.getloadavg()
+    load = loadavg_1min_since(load_before)
     report = {"video": str(Path(args.video).relative_to(REPO.parent)
                            if Path(args.video).resolve().is_relative_to(REPO.parent)
                            else args.video),
               "repeats": args.repeats, "quick": args.quick, "classifier_note": note,
-              "machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
-                          "loadavg_1min_before_after": [round(load_before[0], 2),
-                                                        round(load_after[0], 2)],
-                          **versions()},
+              "machine": {**machine_summary(PACKAGES), **opencv_info(),
+                          "loadavg_1min_before_after": load},
               "cases": cases}
     out_dir = Path(tempfile.mkdtemp(prefix="gk-bench-quick-")) if args.quick else RESULTS
     out_dir.mkdir(parents=True, exist_ok=True)

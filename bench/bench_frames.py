@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -24,21 +23,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from gesturekit.runtime.benchmark import loadavg_1min_since, machine_summary  # noqa: E402
 from voc_tools.frames import FrameSelection, extract_frames  # noqa: E402
 
 DEFAULT_VIDEO = REPO.parent / "shared" / "videos" / "hands.mp4"
 RESULTS = REPO / "bench" / "results"
 JPEG_QUALITY = 95  # gesturekit default; ffmpeg -q:v 2 is its comparable high-quality setting
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def ffmpeg_version(ffmpeg: str) -> str:
@@ -130,7 +120,7 @@ def main() -> int:
                 elapsed, _ = decode_only(args.video, every, use_grab)
                 decode_runs.setdefault((every, use_grab), []).append(elapsed)
     decode = {key: statistics.median(runs) for key, runs in decode_runs.items()}
-    load_after = os.getloadavg()
+    load = loadavg_1min_since(load_before)
 
     cases = []
     for every in args.every:
@@ -150,11 +140,9 @@ def main() -> int:
             "decode_grab_retrieve_s": round(decode[(every, True)], 3),
             "decode_read_all_s": round(decode[(every, False)], 3),
         })
-    machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
-               "opencv": cv2.__version__,
+    machine = {**machine_summary(), "opencv": cv2.__version__,
                "ffmpeg": ffmpeg_version(ffmpeg) if ffmpeg else "absent",
-               "loadavg_1min_before_after": [round(load_before[0], 2),
-                                             round(load_after[0], 2)]}
+               "loadavg_1min_before_after": load}
     report = {"video": args.video.name, "repeats": args.repeats,
               "decode_repeats": args.decode_repeats, "jpeg": "cv2 quality "
               f"{JPEG_QUALITY} / ffmpeg -q:v 2", "machine": machine, "cases": cases}

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import sys
 from pathlib import Path
@@ -28,8 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_frames import cpu_model  # noqa: E402
 from bench.bench_quality import SETS, gesturekit, prepare  # noqa: E402
+from gesturekit.runtime.benchmark import machine_summary  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 COUNTS = (25, 50, 100, None)  # None: every train image
@@ -119,8 +117,7 @@ def main() -> int:
             print(f"  best val mAP@0.5 {row[start]['map50']:.3f}", flush=True)
         rows.append(row)
     report = {"set": args.set, "val_images": val_images, "epochs": EPOCHS, "steps": STEPS,
-              "machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
-                          "python": platform.python_version()},
+              "machine": machine_summary(),
               "caveat": "The shipped weights were pretrained with this set's train and val "
                         "images labelled `hand` (never its published test split): this "
                         "measures how fast the classes are learned from them, not transfer "

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -25,13 +24,11 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench_frames import cpu_model  # noqa: E402
 from detector.data import VocGenerator  # noqa: E402  (imports the compat shim first)
 from detector.card import preprocess_mode  # noqa: E402
 from detector.model import build_training_model, shapes_callback  # noqa: E402
@@ -41,11 +38,15 @@ from keras_retinanet.utils.transform import random_transform_generator  # noqa: 
 
 import numpy as np  # noqa: E402
 
+from gesturekit.runtime.benchmark import (loadavg_1min_since, machine_summary,  # noqa: E402
+                                          opencv_info)
+
 RACCOON = REPO.parent / "shared" / "data" / "raccoon-voc"
 RESULTS = REPO / "bench" / "results"
 BACKBONE = "mobilenet128_1.0"
 SEED = 0
 GENERATORS = ("ours", "stock")
+PACKAGES = ("tensorflow", "tf_keras", "keras-retinanet", "numpy", "pillow")  # versions recorded
 
 
 @dataclass(frozen=True)
@@ -226,21 +227,6 @@ def summarize(case: Case, runs: list[dict], epochs: int, identical: bool) -> dic
     return result
 
 
-def versions() -> dict:
-    import cv2
-
-    def version(dist: str) -> str:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return "absent"
-
-    return {"python": platform.python_version(), "opencv": cv2.__version__,
-            "opencv_threads": cv2.getNumThreads(),
-            **{dist: version(dist) for dist in ("tensorflow", "tf_keras", "keras-retinanet",
-                                                "numpy", "pillow")}}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -278,11 +264,9 @@ def main() -> int:
                 components[case.dataset] = {
                     "min_max_side": f"{case.min_side}/{case.max_side}",
                     **component_costs(case, models[case.classes])}
-    load_after = os.getloadavg()
+    load = loadavg_1min_since(load_before)
 
-    machine = {"cpu": cpu_model(), "cores": os.cpu_count(),
-               "loadavg_1min_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
-               **versions()}
+    machine = {**machine_summary(PACKAGES), **opencv_info(), "loadavg_1min_before_after": load}
     report = {"backbone": BACKBONE, "repeats": args.repeats, "epochs": args.epochs,
               "quick": args.quick, "transform": "random_transform_generator(flip_x_chance=0.5)",
               "machine": machine, "cases": results,

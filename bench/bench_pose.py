@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -45,7 +44,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_frames import cpu_model  # noqa: E402
+from gesturekit.runtime.benchmark import loadavg_1min_since, machine_summary  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 HANDS_VIDEO = REPO.parent / "shared" / "videos" / "hands.mp4"
@@ -215,13 +214,6 @@ def real_video_rates(work: Path, pose_run: Path, every: int, log: Path) -> dict 
     return {"video": HANDS_VIDEO.name, "every": every, "summary": summary, **cost}
 
 
-def machine() -> dict:
-    import tensorflow as tf
-
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
-            "tensorflow": tf.__version__, "nice": os.nice(0)}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, help="work folder (default: a new temp folder)")
@@ -296,8 +288,8 @@ def main() -> int:
 
     takes = args.train_videos + args.val_videos + args.unlabelled_videos
     report = {
-        "machine": {**machine(), "loadavg_1min_before_after": [
-            round(load_before[0], 2), round(os.getloadavg()[0], 2)]},
+        "machine": {**machine_summary(["tensorflow"]), "nice": os.nice(0),
+                    "loadavg_1min_before_after": loadavg_1min_since(load_before)},
         "data": {"sample": f"gesturekit sample --videos {takes} --frames {args.frames} "
                            "--seed 0",
                  "train_videos": args.train_videos, "label_every": args.label_every,

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import platform
 import sys
 import time
@@ -43,10 +42,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_frames import cpu_model  # noqa: E402
 from bench.bench_quality import prepare  # noqa: E402
+from gesturekit.runtime.benchmark import cpu_summary, package_versions  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
+PACKAGES = ("tensorflow", "tf-keras", "numpy", "opencv-python", "openvino")  # versions recorded
 SETS = ("fingers", "rf100")  # imported from ../shared and split as bench_quality does
 COCO_IOUS = np.round(np.arange(0.5, 0.96, 0.05), 2)
 # name, keypoints pairing cover, retry passes, landmark-only, box calibration, tta, prior
@@ -195,20 +195,6 @@ def bench_root(root: Path, work: Path, configs: list[tuple]) -> dict:
     return {"root": str(root), "val_images": len(val_ids), "configs": rows}
 
 
-def versions() -> dict:
-    import importlib.metadata as md
-
-    from gesturekit.pose.hands import HandLandmarker
-
-    out = {"python": platform.python_version()}
-    for package in ("tensorflow", "tf-keras", "numpy", "opencv-python", "openvino"):
-        with contextlib.suppress(md.PackageNotFoundError):
-            out[package] = md.version(package)
-    with HandLandmarker() as landmarker:
-        out["mediapipe"] = landmarker.version
-    return out
-
-
 def write_markdown(data: dict, path: Path) -> None:
     machine = data["machine"]
     lines = ["# The pose route on real, grouped splits, change by change", "",
@@ -254,8 +240,13 @@ def main() -> int:
         work = args.work / f"{root.parent.name}-{root.name}"
         work.mkdir(parents=True, exist_ok=True)
         datasets.append(bench_root(root, work, configs))
-    data = {"machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "versions": versions()},
-            "datasets": datasets}
+    from gesturekit.pose.hands import HandLandmarker
+
+    with HandLandmarker() as landmarker:  # MediaPipe's version, from its worker
+        mediapipe = landmarker.version
+    versions = {"python": platform.python_version(), **package_versions(PACKAGES),
+                "mediapipe": mediapipe}
+    data = {"machine": {**cpu_summary(), "versions": versions}, "datasets": datasets}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "pose_real.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     write_markdown(data, RESULTS / "pose_real.md")

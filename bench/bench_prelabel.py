@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 
 import cv2  # noqa: E402
 
-from bench.bench_frames import cpu_model  # noqa: E402
+from gesturekit.runtime.benchmark import cpu_summary  # noqa: E402
 from gesturekit.pose.hands import HandLandmarker  # noqa: E402
 from voc_tools.frames import read_video_frames  # noqa: E402
 
@@ -70,8 +70,7 @@ def main() -> int:
     with HandLandmarker() as landmarker:
         version = landmarker.version
     report = {"video": args.video.name, "frames": len(frames), "every": args.every,
-              "mediapipe": version, "machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
-                                                "load": os.getloadavg()},
+              "mediapipe": version, "machine": {**cpu_summary(), "load": os.getloadavg()},
               "results": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "prelabel.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -51,7 +50,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_frames import cpu_model  # noqa: E402
+from gesturekit.runtime.benchmark import machine_summary  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 SHARED = REPO.parent / "shared" / "data"
@@ -281,11 +280,8 @@ def yolo_fields(out: Path) -> dict:
 # --- report --------------------------------------------------------------------------------
 
 def machine() -> dict:
-    import detector.compat  # noqa: F401  (tf-keras before TensorFlow, as the kit runs)
-    import tensorflow as tf
-
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
-            "tensorflow": tf.__version__, "load_average_start": os.getloadavg()}
+    """What the quality benchmarks record of the machine (bench_hands_arch too)."""
+    return {**machine_summary(["tensorflow"]), "load_average_start": os.getloadavg()}
 
 
 ARM_TITLES = {"retinanet": "(a) RetinaNet from scratch, kit CPU recipe",

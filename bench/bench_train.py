@@ -46,8 +46,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_frames import cpu_model  # noqa: E402
 from bench.bench_quality import ENV, gesturekit, prepare, train_yolo  # noqa: E402
+from gesturekit.runtime.benchmark import cpu_summary, package_version  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 MAIN = dict(backbone="mobilenet128_0.5", head_width=32, fpn_width=256, image_min_side=128,
@@ -384,15 +384,11 @@ def main() -> int:
     args = parser.parse_args()
     if args.warmup < 1 or args.steps < 1 or args.repeats < 1:
         parser.error("--steps, --warmup and --repeats must be at least 1")
-    import detector.compat  # noqa: F401
-    import tensorflow as tf
-
     saved = RESULTS / "train.json"
     report = json.loads(saved.read_text()) if saved.is_file() else {}
     if "throughput" not in report:  # written before this layout: start afresh
         report = {}
-    report["machine"] = {"cpu": cpu_model(), "cores": os.cpu_count(),
-                         "tensorflow": tf.__version__}
+    report["machine"] = {**cpu_summary(), "tensorflow": package_version("tensorflow")}
     if args.configs:
         report["throughput"] = {"steps": args.steps, "warmup": args.warmup,
                                 "repeats": args.repeats,

@@ -59,6 +59,31 @@ def test_latency_stats_known_values() -> None:
         latency_stats([])
 
 
+def test_machine_description_reads_metadata_and_says_absent(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from importlib.metadata import version
+
+    from gesturekit.runtime import benchmark
+
+    found = benchmark.package_versions(["numpy", "gesturekit-no-such-dist"])
+    assert found == {"numpy": version("numpy"), "gesturekit-no-such-dist": benchmark.ABSENT}
+    summary = benchmark.machine_summary(["numpy"])
+    assert list(summary) == ["cpu", "cores", "python", "numpy"] and summary["cpu"]
+    assert set(benchmark.cpu_flags()) <= set(benchmark.CPU_FLAGS)
+    assert benchmark.loadavg_1min_since((1.234, 0.0, 0.0))[0] == 1.23
+    monkeypatch.setattr(benchmark, "_read_cpuinfo", lambda: (None, set()))
+    monkeypatch.setattr(benchmark.platform, "processor", lambda: "")
+    assert benchmark.cpu_model() == "unknown" and benchmark.cpu_flags() == []
+
+
+def test_benchmark_module_does_not_import_tensorflow() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, gesturekit.runtime.benchmark as b; b.machine_summary(['tensorflow']); "
+            "sys.exit('tensorflow' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
 def _report() -> dict:
     row = {"description": "d", "nms": "tensorflow", "median_ms": 10.0, "p90_ms": 12.0,
            "mean_ms": 10.5, "min_ms": 9.0, "images_per_s": 95.2, "n": 3}

@@ -16,12 +16,16 @@ Two measurements:
 Public API: :class:`BenchConfig` with :func:`run_benchmark`, :class:`ServeConfig` with
 :func:`serve_benchmark`, :func:`rotated_order`, :func:`interleaved_times`,
 :func:`latency_stats`, :func:`write_report`, :func:`markdown`, :func:`read_frames`,
-:func:`measure_served`, :data:`BACKENDS`.
+:func:`measure_served`, :data:`BACKENDS`; describing the machine (used by ``bench/``'s
+scripts too): :func:`machine_info`, :func:`machine_summary`, :func:`cpu_summary`,
+:func:`cpu_model`, :func:`cpu_flags`, :func:`package_version`, :func:`package_versions`,
+:func:`opencv_info`, :func:`loadavg_1min_since`.
 """
 from __future__ import annotations
 
 import json
 import os
+import platform
 import tempfile
 import time
 from dataclasses import dataclass
@@ -48,6 +52,7 @@ OPENVINO = {"openvino_fp32": ("openvino_fp32", "f32"), "openvino_bf16": ("openvi
 REFERENCE = "tf_predict"
 END_TO_END = ("openvino_fp32", "openvino_int8")
 JSON_FILE, MD_FILE, EXPORT_DIR = "bench.json", "bench.md", "export"
+ABSENT = "absent"  # package_version of a distribution that is not installed
 CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16",
              "amx_int8")
 # The issue's targets (quoted for resnet50 / mobilenet224 at 512 px input).
@@ -304,30 +309,81 @@ def ensure_export(source, folder: Path, input_size: tuple[int, int] | None,  # t
     return result.card, False
 
 
-def _cpu_info() -> tuple[str, list[str]]:
-    model, flags = "unknown", set()
+# -- the machine -----------------------------------------------------------------------------
+
+def _read_cpuinfo() -> tuple[str | None, set[str]]:
+    """The first ``model name`` and every flag of /proc/cpuinfo (None and none if unreadable)."""
+    model, flags = None, set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
-            if key.strip() == "model name" and model == "unknown":
+            if key.strip() == "model name" and model is None:
                 model = value.strip()
             elif key.strip() == "flags":
                 flags |= set(value.split())
     except OSError:
         pass
-    return model, [f for f in CPU_FLAGS if f in flags]
+    return model, flags
+
+
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo), else ``platform.processor()``, else "unknown"."""
+    return _read_cpuinfo()[0] or platform.processor() or "unknown"
+
+
+def cpu_flags() -> list[str]:
+    """Those of :data:`CPU_FLAGS` that /proc/cpuinfo lists, in that order."""
+    flags = _read_cpuinfo()[1]
+    return [flag for flag in CPU_FLAGS if flag in flags]
+
+
+def package_version(name: str) -> str:
+    """The installed version of distribution ``name`` (from its metadata, nothing imported),
+    or :data:`ABSENT`."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return ABSENT
+
+
+def package_versions(names: Iterable[str]) -> dict[str, str]:
+    """name -> :func:`package_version` for each of ``names``."""
+    return {name: package_version(name) for name in names}
+
+
+def cpu_summary() -> dict:
+    """``cpu`` (:func:`cpu_model`) and ``cores`` (``os.cpu_count()``)."""
+    return {"cpu": cpu_model(), "cores": os.cpu_count()}
+
+
+def machine_summary(packages: Iterable[str] = ()) -> dict:
+    """:func:`cpu_summary`, ``python`` (its version) and the version of each of ``packages``
+    (:func:`package_versions`): what a bench script records of the machine."""
+    return {**cpu_summary(), "python": platform.python_version(), **package_versions(packages)}
+
+
+def opencv_info() -> dict:
+    """``opencv`` (cv2's version) and ``opencv_threads`` (``cv2.getNumThreads()``)."""
+    import cv2
+
+    return {"opencv": cv2.__version__, "opencv_threads": cv2.getNumThreads()}
+
+
+def loadavg_1min_since(before: Sequence[float]) -> list[float]:
+    """The 1-minute load average of ``before`` (an ``os.getloadavg()``) and now, 2 places."""
+    return [round(before[0], 2), round(os.getloadavg()[0], 2)]
 
 
 def machine_info() -> dict:
-    """CPU model, cores, relevant flags, OpenVINO's CPU capabilities, library versions."""
-    import platform
-
+    """:func:`machine_summary` with the relevant CPU flags, OpenVINO's CPU capabilities and
+    the export tools' versions (``versions``; those installed): ``gesturekit bench``'s."""
     from convert.export import _tool_versions, cpu_capabilities
 
-    model, flags = _cpu_info()
-    return {"cpu": model, "cores": os.cpu_count(), "flags": flags,
-            "openvino_cpu_capabilities": cpu_capabilities(), "python": platform.python_version(),
-            "versions": _tool_versions(), "threads": "library defaults (no thread settings)"}
+    return {**machine_summary(), "flags": cpu_flags(),
+            "openvino_cpu_capabilities": cpu_capabilities(), "versions": _tool_versions(),
+            "threads": "library defaults (no thread settings)"}
 
 
 def model_info(source, card, keras_model) -> dict:  # type: ignore[no-untyped-def]
