@@ -20,7 +20,7 @@ models through this module.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -261,7 +261,10 @@ class KerasModel(ModelRunner):
                  name: str = "keras", call: Callable[[np.ndarray], Any] | None = None) -> None:
         """``call``: how to run the model on a batch (default ``predict_on_batch``; e.g. a
         ``tf.function`` of it)."""
-        adapter = make_adapter(card, keras_info(model.inputs), keras_info(model.outputs), path)
+        # Keras outputs are found by shape and type: a card's output names are those of the
+        # exported graph, not the Keras layers'
+        adapter = make_adapter(replace(card, output_names={}), keras_info(model.inputs),
+                               keras_info(model.outputs), path)
         super().__init__(name, path, card, adapter)
         self.model = model
         self.call = call or model.predict_on_batch

@@ -93,11 +93,11 @@ def test_rgb_caffe_reaches_every_backend_as_keras_retinanet_makes_it(
     assert (card.input.color_order, card.input.normalise) == ("RGB", "caffe")
 
     image = _image(240, 320)
-    fed = {"keras": load_detector(converted / "inference.h5").prepare(image)[0]}
+    fed = {"keras": load_detector(converted / "inference.h5").prepare(image)}
     for name, path in (("onnxruntime", export / "model.onnx"), ("openvino", export / "model.xml")):
         detector = load_detector(path)
         assert (detector.card.input.color_order, detector.card.input.normalise) == ("RGB", "caffe")
-        fed[name] = detector.adapter.prepare(image)[0]
+        fed[name] = detector.prepare(image)
     expected = _keras_retinanet_input(image, "caffe", "RGB", metadata.image_min_side,
                                       metadata.image_max_side)
     h, w = expected.shape[:2]
