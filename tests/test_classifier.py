@@ -256,9 +256,11 @@ def test_clip_train_resume_finetune_eval_on_tiny_clips(
     assert [r["epoch"] for r in rows] == ["1"] and rows[0]["val_top1"]
     snapshot = work / "snapshots" / "epoch_001.h5"
     assert snapshot.is_file() and (work / "curves.png").stat().st_size > 0
-    info = yaml.safe_load(snapshot.with_suffix(".json").read_text())
+    card = yaml.safe_load(snapshot.with_suffix(".json").read_text())  # the one card
+    info = {"classes": card["classes"], "template": card["clip"]["template"]}
     assert info["classes"] == TINY_CLASSES and info["template"]["frames"] == 4
     assert info["template"]["crop"] == "frame" and info["template"]["input_size"] == 32
+    assert (card["stage"], card["kind"]) == ("training", "clip_classifier")
 
     capsys.readouterr()
     assert main(["clip-train", str(work), *data, *TINY, "--epochs", "1"]) == 2
