@@ -426,43 +426,45 @@ def card_from_rt_info(rt_info: dict[str, str], path: Path | None = None) -> Mode
     return card_from_dict(data, path)
 
 
+def _carried_card(path: Path) -> ModelCard | None:
+    """The card a model folder or file carries: ``gesturekit.json`` in its folder (for a
+    snapshot or a folder, also the one above: a run's), else an IR's own ``rt_info``."""
+    folder = path if path.is_dir() else path.parent
+    parents = (folder, folder.parent) if path.is_dir() or path.suffix == ".h5" else (folder,)
+    for candidate in (parent / CARD_FILE for parent in parents):
+        if candidate.is_file():
+            return read_card_file(candidate)
+    info = read_rt_info(path) if path.suffix == ".xml" else None
+    return None if info is None else card_from_rt_info(info, path)
+
+
 def load_card(path: str | Path) -> ModelCard:
     """The card that travels with a model: ``path`` is a card file, a model folder, or a
-    model file (``.h5``, ``.onnx``, ``.xml``) whose folder (or, for a snapshot, the run
-    folder above it) holds ``gesturekit.json``; an ``.xml`` without one is described by
-    its own ``rt_info``. One-line error when there is no usable card."""
+    model file (``.h5``, ``.onnx``, ``.xml``) that carries one (see :func:`_carried_card`).
+    One-line error when there is no usable card."""
     path = Path(path)
     if not path.exists():
         raise GestureKitError("model not found", path)
     if path.is_file() and path.suffix in (".json", ".yaml", ".yml"):
         return read_card_file(path)
-    folder = path if path.is_dir() else path.parent
-    # a snapshot's card is its run folder's; an exported file's is the one beside it
-    parents = (folder, folder.parent) if path.is_dir() or path.suffix == ".h5" else (folder,)
-    for candidate in (parent / CARD_FILE for parent in parents):
-        if candidate.is_file():
-            return read_card_file(candidate)
-    if path.suffix == ".xml":
-        info = read_rt_info(path)
-        if info is not None:
-            return card_from_rt_info(info, path)
-    raise GestureKitError(f"no {CARD_FILE} beside the model; models made by 'gesturekit "
-                          "train', 'convert' or 'export' carry one", path)
+    card = _carried_card(path)
+    if card is None:
+        raise GestureKitError(f"no {CARD_FILE} beside the model; models made by 'gesturekit "
+                              "train', 'convert' or 'export' carry one", path)
+    return card
 
 
 def find_card(model_path: str | Path, cards_dir: Path | None = None) -> ModelCard:
-    """The card of a model file given without one: ``gesturekit.json`` beside it or the
-    IR's rt_info (an exported GestureKit model), else a card beside it with the same stem
-    (``model.xml`` -> ``model.yaml``, as ``gesturekit clip-export`` writes), else
-    ``cards_dir/<model stem>.yaml`` (cards shipped for third-party models)."""
+    """The card of a model file given without one: the one it carries (an exported
+    GestureKit model), else a card beside it with the same stem (``model.xml`` ->
+    ``model.yaml``, as ``gesturekit clip-export`` writes), else ``cards_dir/<model
+    stem>.yaml`` (cards shipped for third-party models)."""
     model_path = Path(model_path)
     if not model_path.is_file():
         raise GestureKitError("model file not found", model_path)
-    if (model_path.parent / CARD_FILE).is_file():
-        return read_card_file(model_path.parent / CARD_FILE)
-    info = read_rt_info(model_path) if model_path.suffix == ".xml" else None
-    if info is not None:
-        return card_from_rt_info(info, model_path)
+    card = _carried_card(model_path)
+    if card is not None:
+        return card
     shipped = [] if cards_dir is None else [Path(cards_dir) / f"{model_path.stem}.yaml"]
     for candidate in [model_path.with_suffix(".yaml"), *shipped]:
         if candidate.is_file():

@@ -28,13 +28,12 @@ import numpy as np
 
 from voc_tools.errors import GestureKitError
 
-from .card import ModelCard, find_card, load_card, read_card_file
+from .card import PRECISIONS, ModelCard, find_card, load_card, read_card_file
 from .inference import Detections, select
 from .preprocess import to_network
 
 BACKENDS = ("auto", "keras", "openvino", "onnxruntime")
 _ALLOWED = {".h5": ("keras",), ".xml": ("openvino",), ".onnx": ("onnxruntime", "openvino")}
-PRECISIONS = {"f32": "f32", "fp32": "f32", "bf16": "bf16", "f16": "f16", "fp16": "f16"}
 
 
 # -- what a model's tensors are --------------------------------------------------------------
