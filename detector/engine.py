@@ -347,8 +347,9 @@ def choose_backend(path: Path, backend: str = "auto") -> str:
     return backend
 
 
-def keras_model(path: Path, card: ModelCard) -> KerasModel:
-    """A ``.h5`` inference model with its card; training models are refused."""
+def read_keras(path: Path, card: ModelCard) -> Any:
+    """The Keras network of a ``.h5`` of ``card``'s kind (one-line errors); a detector
+    must be an inference model."""
     from .inference import is_training_model, load_keras_model
 
     if card.kind == "detector":
@@ -356,11 +357,20 @@ def keras_model(path: Path, card: ModelCard) -> KerasModel:
         if is_training_model(model):
             raise GestureKitError("this is a training model; convert it first with "
                                   "'gesturekit convert SNAPSHOT OUT'", path)
-    else:
-        from tensorflow import keras
+        return model
+    from . import compat  # noqa: F401  (tf-keras before TensorFlow)
+    from tensorflow import keras
 
-        model = keras.models.load_model(str(path), compile=False)
-    return KerasModel(model, card, path, name=path.stem)
+    try:
+        return keras.models.load_model(str(path), compile=False)
+    except (OSError, ValueError) as err:
+        raise GestureKitError(f"cannot load the {card.kind.replace('_', ' ')} "
+                              f"({str(err).splitlines()[0]})", path) from None
+
+
+def keras_model(path: Path, card: ModelCard) -> KerasModel:
+    """A ``.h5`` with its card on the Keras backend."""
+    return KerasModel(read_keras(path, card), card, path, name=path.stem)
 
 
 def load_model(path: str | Path, backend: str = "auto",

@@ -66,12 +66,6 @@ def resize_scale(height: int, width: int, min_side: int, max_side: int) -> float
     return scale
 
 
-def resize(image: np.ndarray, min_side: int, max_side: int) -> tuple[np.ndarray, float]:
-    """Resize like keras-retinanet's ``resize_image``; returns the image and its scale."""
-    scale = resize_scale(image.shape[0], image.shape[1], min_side, max_side)
-    return cv2.resize(image, None, fx=scale, fy=scale), scale
-
-
 @dataclass(frozen=True)
 class InputRule:
     """How a uint8 BGR image becomes one model's input: the input fields of its card."""

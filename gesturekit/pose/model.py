@@ -90,17 +90,11 @@ def load_pose_classifier(path: str | Path):  # type: ignore[no-untyped-def]
                               "gesturekit.runtime.pose_detector.load_pose_classifier", path)
     h5, _ = model_files(path)
     card = load_info(h5)
-    from detector import compat  # noqa: F401
-    from detector.engine import KerasModel
-    from tensorflow import keras
+    from detector.engine import KerasModel, read_keras
 
     from . import adapter  # noqa: F401  (the engine's pose-classifier adapter)
 
-    try:
-        model = keras.models.load_model(str(h5), compile=False)
-    except (OSError, ValueError) as err:
-        raise GestureKitError(f"cannot load the pose classifier ({str(err).splitlines()[0]})",
-                              h5) from None
+    model = read_keras(h5, card)
     if model.output_shape[-1] != len(card.classes):
         raise GestureKitError(f"the model gives {model.output_shape[-1]} classes, its "
                               f"card lists {len(card.classes)}", h5)

@@ -7,7 +7,7 @@ from pathlib import Path
 from detector.engine import BACKENDS, ModelRunner, choose_backend
 from detector.engine import load_detector as _load_detector
 
-from .cards import SHIPPED_CARDS, resolve_card
+from .cards import SHIPPED_CARDS
 
 __all__ = ["BACKENDS", "choose_backend", "load_detector"]
 
@@ -20,6 +20,4 @@ def load_detector(path: str | Path, backend: str = "auto",
     ``auto``: .h5 -> Keras, .onnx -> onnxruntime (OpenVINO rejects the ONNX Loop tf2onnx
     makes of the NMS), .xml -> OpenVINO.
     """
-    path = Path(path)
-    card = None if card_path is None else resolve_card(path, card_path)
-    return _load_detector(path, backend, card, cards_dir=SHIPPED_CARDS)
+    return _load_detector(path, backend, card_path, cards_dir=SHIPPED_CARDS)
