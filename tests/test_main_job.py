@@ -35,13 +35,15 @@ def test_run_sample_learns_converts_and_detects(tmp_path: Path) -> None:
 
     printed = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert {d["class"] for d in printed} <= {"grab", "drop"}
-    # the drawn image is the first val frame (testDetector's default threshold 0.5): its best
-    # detection names its labelled gesture
-    assert printed, result.stdout[-2000:]
+    # The drawn image is the first val frame at testDetector's default threshold (0.5). What
+    # the model is sure of varies by val video from run to run (measured: its best detection
+    # clears 0.5 and names the gesture on 81-87% of val frames, and a whole video can sit at
+    # 0.15-0.45 in one run), so one frame may draw nothing; what it draws must be right, and
+    # across the val frames the drawn class must be right on most of them.
     first = (out / "voc" / "ImageSets" / "Main" / "val.txt").read_text().split()[0]
-    labelled = {box.name for box in
-                read_annotation(out / "voc" / "Annotations" / f"{first}.xml").boxes}
-    assert max(printed, key=lambda d: d["score"])["class"] in labelled, (printed, labelled)
+    if printed:
+        assert max(printed, key=lambda d: d["score"])["class"] in labelled_classes(out, first)
+    assert drawn_right_share(out) >= 0.6
     assert (out / "detections.jpg").stat().st_size > 0
     assert f"annotated image: {out}/detections.jpg" in result.stdout
 
@@ -56,3 +58,29 @@ def test_run_sample_learns_converts_and_detects(tmp_path: Path) -> None:
     assert found.returncode == 0, found.stderr
     boxes = [json.loads(line) for line in found.stdout.splitlines()]
     assert boxes and all(len(b["box"]) == 4 and b["class"] in ("grab", "drop") for b in boxes)
+
+
+def labelled_classes(job: Path, image_id: str) -> set[str]:
+    """The gestures labelled on one frame of the main job's VOC root."""
+    return {box.name for box in
+            read_annotation(job / "voc" / "Annotations" / f"{image_id}.xml").boxes}
+
+
+def drawn_right_share(job: Path) -> float:
+    """Share of val frames on which testDetector, at its default threshold, draws a best
+    detection that names a gesture labelled on the frame."""
+    import cv2
+
+    sys.path.insert(0, str(REPO))
+    from testDetector import parse_args
+    from gesturekit.runtime.backends import load_detector
+
+    threshold = parse_args(["--model", "m.h5", "--image", "i.jpg"]).threshold
+    detector = load_detector(job / "model" / "inference.h5")
+    image_ids = (job / "voc" / "ImageSets" / "Main" / "val.txt").read_text().split()
+    right = 0
+    for image_id in image_ids:
+        image = cv2.imread(str(job / "voc" / "JPEGImages" / f"{image_id}.jpg"))
+        records = detector.detect(image, score_threshold=threshold).records()
+        right += bool(records) and records[0]["class"] in labelled_classes(job, image_id)
+    return right / len(image_ids)
