@@ -63,10 +63,13 @@ def default(name: str, config: type = TrainConfig):  # type: ignore[no-untyped-d
 def default_learning_rate(weights: str) -> float:
     """1e-4 from scratch; 1e-3 from the kit's hand detector (its pretraining rate; on the
     main job it gave 0.84 against 0.78 for 3e-4, which had 540 steps instead of 900);
-    1e-5 (keras-retinanet's) for other pretrained weights."""
+    1e-5 (keras-retinanet's) for other pretrained weights. A rebuilt ``hands.h5`` (its card
+    beside it) counts as the hand detector."""
+    from .hands import hand_weights
+
     if weights in ("none", ""):
         return 1e-4
-    return 1e-3 if weights == "hands" else 1e-5
+    return 1e-3 if hand_weights(weights) is not None else 1e-5
 
 
 def resolved(config: TrainConfig) -> TrainConfig:

@@ -22,19 +22,35 @@ HANDS_CARD = WEIGHTS_DIR / "hands.json"
 ARCHITECTURE = ("backbone", "head_width", "fpn_width")
 
 
-def hands_card() -> dict:
-    """The shipped model's card (architecture, input, data, licences, scores)."""
-    if not HANDS_CARD.is_file() or not HANDS_WEIGHTS.is_file():
+def hand_weights(weights: str | None) -> Path | None:
+    """The hand-pretrained weights file ``weights`` names: the shipped one for 'hands', or
+    a path to a ``hands.h5`` rebuilt by ``scripts/pretrain_hands.py`` (its ``hands.json``
+    card beside it, e.g. ``--without fingers``); None for any other weights."""
+    if weights == HANDS:
+        return HANDS_WEIGHTS
+    if weights and weights not in ("none", "imagenet"):
+        path = Path(weights)
+        if path.suffix == ".h5" and (path.parent / HANDS_CARD.name).is_file():
+            return path
+    return None
+
+
+def hands_card(weights: Path | None = None) -> dict:
+    """The card (architecture, input, data, licences, scores) of the hand-pretrained
+    ``weights`` (default: the shipped ones), read from the ``hands.json`` beside them."""
+    weights = HANDS_WEIGHTS if weights is None else weights
+    card = HANDS_CARD if weights == HANDS_WEIGHTS else weights.parent / HANDS_CARD.name
+    if not card.is_file() or not weights.is_file():
         raise GestureKitError("the hand-pretrained weights are not installed (rebuild them "
                               "with scripts/pretrain_hands.py, or pass --weights none)",
-                              WEIGHTS_DIR)
-    return json.loads(HANDS_CARD.read_text(encoding="utf-8"))
+                              weights.parent)
+    return json.loads(card.read_text(encoding="utf-8"))
 
 
-def architecture_mismatch(values: dict) -> str | None:
-    """Why a model with these TrainConfig ``values`` cannot start from the shipped
-    weights (one line), or None when it can."""
-    card = hands_card()
+def architecture_mismatch(values: dict, weights: Path | None = None) -> str | None:
+    """Why a model with these TrainConfig ``values`` cannot start from the hand-pretrained
+    ``weights`` (default: the shipped ones; one line), or None when it can."""
+    card = hands_card(weights)
     wrong = [f"{name} {values[name]} (the hand model's is {card[name]})"
              for name in ARCHITECTURE if values[name] != card[name]]
     if not wrong:
@@ -54,12 +70,15 @@ def _hand_model(card: dict, weights: str | Path):  # type: ignore[no-untyped-def
     return model
 
 
-def load_hands_weights(model, num_classes: int):  # type: ignore[no-untyped-def]
-    """Load the shipped weights into ``model`` (built for ``num_classes`` classes with the
-    card's architecture); the class score layer is the hand's, repeated per class."""
+def load_hands_weights(model, num_classes: int,  # type: ignore[no-untyped-def]
+                       weights: Path | None = None):
+    """Load hand-pretrained ``weights`` (default: the shipped ones) into ``model`` (built
+    for ``num_classes`` classes with their card's architecture); the class score layer is
+    the hand's, repeated per class."""
     import numpy as np
 
-    hand = _hand_model(hands_card(), HANDS_WEIGHTS)
+    weights = HANDS_WEIGHTS if weights is None else weights
+    hand = _hand_model(hands_card(weights), weights)
     # the same architecture built twice lists its layers in the same order (auto-numbered
     # names such as the input's differ between the two builds, so match by position)
     for layer, source in zip(model.layers, hand.layers):

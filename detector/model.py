@@ -6,7 +6,7 @@ from pathlib import Path
 from voc_tools.errors import GestureKitError
 
 from . import compat  # noqa: F401
-from .hands import HANDS, load_hands_weights
+from .hands import hand_weights, load_hands_weights
 from keras_retinanet import losses, models  # noqa: E402
 from keras_retinanet.utils.anchors import make_shapes_callback  # noqa: E402
 from keras_retinanet.utils.model import freeze as freeze_model  # noqa: E402
@@ -80,16 +80,17 @@ def build_training_model(backbone_name: str, num_classes: int, weights: str | No
     """A compiled training model (focal + smooth-L1 losses) for ``num_classes`` classes.
 
     ``weights``: None (from scratch), 'imagenet', 'hands' (the kit's hand detector, see
-    :mod:`detector.hands`), or a path to an .h5 whose layers are loaded by name
-    (mismatching layers, e.g. another class count, are skipped).
+    :mod:`detector.hands`) or a rebuilt ``hands.h5`` with its card beside it, or a path to
+    an .h5 whose layers are loaded by name (mismatching layers, e.g. another class count,
+    are skipped).
     """
     backbone = get_backbone(backbone_name)
     modifier = freeze_model if freeze_backbone else None
     model = backbone.retinanet(num_classes, modifier=modifier,
                                submodels=head_submodels(num_classes, head_width, fpn_width),
                                **pyramid_features(fpn_width))
-    if weights == HANDS:
-        load_hands_weights(model, num_classes)
+    if hand_weights(weights) is not None:
+        load_hands_weights(model, num_classes, hand_weights(weights))
     elif weights == "imagenet":
         model.load_weights(imagenet_weights(backbone_name), by_name=True, skip_mismatch=True)
     elif weights:

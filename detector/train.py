@@ -22,7 +22,7 @@ from .callbacks import RunRecorder, ValLoss, ValMap, snapshot_name  # noqa: E402
 from .inference import save_h5  # noqa: E402
 from .loop import fit  # noqa: E402
 from .data import VocGenerator  # noqa: E402
-from .hands import HANDS, architecture_mismatch  # noqa: E402
+from .hands import architecture_mismatch, hand_weights  # noqa: E402
 from .pseudo import pseudo_image_ids, sampling_repeats  # noqa: E402
 from .card import detector_card, preprocess_mode  # noqa: E402
 from .model import build_training_model, prediction_model, shapes_callback  # noqa: E402
@@ -79,8 +79,8 @@ def _validate(config: TrainConfig) -> None:
             raise GestureKitError(f"{flag} must be at least {least} (got {value})")
     if not config.learning_rate > 0:
         raise GestureKitError(f"--lr must be positive (got {config.learning_rate})")
-    if config.weights == HANDS:
-        mismatch = architecture_mismatch(asdict(config))
+    if hand_weights(config.weights) is not None:
+        mismatch = architecture_mismatch(asdict(config), hand_weights(config.weights))
         if mismatch:
             raise GestureKitError(mismatch)
 

@@ -22,6 +22,11 @@ last snapshot, so an interrupted rebuild continues where it stopped. The end: th
 snapshot's weights in ``detector/weights/hands.h5`` and its card ``hands.json`` /
 ``HANDS.md`` with data, licences, recipe, time taken and the per-source AP
 (``--no-install`` leaves the shipped files alone).
+
+``--without fingers`` (or ``rf100``) leaves that set out of the data altogether, for honest
+transfer numbers: weights that never saw the set they are then fine-tuned and scored on.
+Such a run is never installed; its weights and card stay in its own work folder
+(default ``work/hands-pretrain-without-<set>``).
 """
 from __future__ import annotations
 
@@ -82,15 +87,15 @@ def write_list(root: Path, name: str, ids: list[str]) -> None:
     (root / "ImageSets" / "Main" / f"{name}.txt").write_text("".join(f"{i}\n" for i in ids))
 
 
-def labelled_root(work: Path, log: Path) -> Path:
-    """fingers + rf100 + the sample, all boxes ``hand``. Each source is imported into a
+def labelled_root(work: Path, log: Path, sources: tuple[str, ...] = SOURCES) -> Path:
+    """``sources`` (fingers + rf100 + the sample), all boxes ``hand``. Each source is imported into a
     root of its own and split there by its capture groups (one split of the merged root,
     stratified by its one class, can leave a source out of val), then added to the merged
     root, whose lists are the union of the sources' lists. Every step is idempotent."""
     root = work / "data" / "hands"
     lists: dict[str, list[str]] = {"train": [], "val": []}
     gesturekit("voc", "init", str(root), "--classes", "hand", log=log)
-    for name in SOURCES:
+    for name in sources:
         own = work / "data" / name
         if name == "sample":
             own = sample_root(own, log)
@@ -206,10 +211,10 @@ def train(root: Path, pseudo: Path | None, run: Path, epochs: int, log: Path) ->
     return spent
 
 
-def score(model: Path, root: Path, log: Path) -> dict:
+def score(model: Path, root: Path, log: Path, sources: tuple[str, ...] = SOURCES) -> dict:
     """AP@0.5 of ``hand`` on each source's part of val."""
     scores = {}
-    for name in SOURCES:
+    for name in sources:
         split = f"val_{name}"
         gesturekit("evaluate", str(model / "inference.h5"), str(root), "--split", split,
                    "--out", str(model), log=log)
@@ -221,17 +226,26 @@ def score(model: Path, root: Path, log: Path) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=REPO / "work" / "hands-pretrain")
+    parser.add_argument("--work", type=Path, help="work folder (default "
+                        "work/hands-pretrain, or work/hands-pretrain-without-SET)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--no-install", action="store_true",
                         help="leave detector/weights alone (the card goes to --work)")
+    parser.add_argument("--without", choices=sorted(SETS),
+                        help="leave this shared set out of the data (transfer numbers); "
+                        "implies --no-install")
     args = parser.parse_args()
+    sources = tuple(name for name in SOURCES if name != args.without)
+    if args.work is None:
+        suffix = f"-without-{args.without}" if args.without else ""
+        args.work = REPO / "work" / f"hands-pretrain{suffix}"
+    args.no_install = args.no_install or args.without is not None
     for name, folder in SETS.items():
         if not (SHARED / folder / "data.yaml").is_file():
             raise SystemExit(f"{SHARED / folder}: not found; the recipe needs ../shared")
     args.work.mkdir(parents=True, exist_ok=True)
     log = args.work / "log.txt"
-    root = labelled_root(args.work, log)
+    root = labelled_root(args.work, log, sources)
     pseudo = video_root(args.work, log)
     run = args.work / "run"
     spent = train(root, pseudo, run, args.epochs, log)
@@ -240,16 +254,17 @@ def main() -> int:
                                    text=True)
     snapshot = Path(best.split("best: ", 1)[1].split()[0])
     gesturekit("convert", str(snapshot), str(model), "--force", log=log)
-    scores = score(model, root, log)
+    scores = score(model, root, log, sources)
 
     from detector.hands import write_hands_card
     counts = {name: len((root / "ImageSets" / "Main" / f"{name}.txt").read_text().split())
-              for name in SOURCES}
+              for name in sources}
     if pseudo is not None:
         counts["hands.mp4"] = len(ids_of(pseudo))
     card = {**ARCHITECTURE, "classes": ["hand"], "snapshot": snapshot.name,
             "recipe": {**RECIPE, "epochs": args.epochs},
-            "command": "python scripts/pretrain_hands.py",
+            "command": "python scripts/pretrain_hands.py"
+                       + (f" --without {args.without}" if args.without else ""),
             "training": {"wall_minutes": round(spent["wall_s"] / 60, 1),
                          "cpu_minutes": round(spent["cpu_s"] / 60, 1),
                          "machine": f"{os.cpu_count()}-core CPU"},

@@ -62,6 +62,39 @@ def test_every_class_starts_as_the_hand(tiny_hands: Path) -> None:
     assert np.isfinite(scores).all() and np.ptp(hand_scores) > 1e-3  # not the prior's constant
 
 
+def test_rebuilt_hands_weights_by_path_start_like_hands(
+        tiny_hands: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hands.h5 rebuilt elsewhere (e.g. pretrain_hands.py --without fingers), passed by
+    path with its hands.json beside it, starts every class as its hand, takes the hand
+    learning rate and fixes its own architecture, with no shipped weights installed."""
+    import shutil
+
+    from detector.config import default_learning_rate
+    from detector.model import build_training_model
+    from detector.train import train
+
+    rebuilt = Path(shutil.copytree(tiny_hands, tmp_path / "rebuilt")) / "hands.h5"
+    monkeypatch.setattr(hands, "HANDS_WEIGHTS", tmp_path / "absent" / "hands.h5")
+    monkeypatch.setattr(hands, "HANDS_CARD", tmp_path / "absent" / "hands.json")
+    assert hands.hand_weights(str(rebuilt)) == rebuilt
+    assert hands.hand_weights(str(tmp_path / "other.h5")) is None
+    assert default_learning_rate(str(rebuilt)) == 1e-3
+    hand = build_training_model(TINY["backbone"], 1, None, False, 1e-4, TINY["head_width"],
+                                TINY["fpn_width"], compile_model=False)
+    hand.load_weights(str(rebuilt))
+    two = build_training_model(TINY["backbone"], 2, str(rebuilt), False, 1e-4,
+                               TINY["head_width"], TINY["fpn_width"])
+    image = np.random.default_rng(2).normal(0, 1, (1, 64, 96, 3)).astype("float32")
+    hand_scores = hand.predict(image, verbose=0)[1]
+    scores = two.predict(image, verbose=0)[1]
+    for c in range(2):
+        np.testing.assert_allclose(scores[..., c], hand_scores[..., 0], rtol=1e-5, atol=1e-6)
+    config = TrainConfig(root=str(tmp_path / "voc"), out=str(tmp_path / "run"),
+                         weights=str(rebuilt), **{**TINY, "fpn_width": 16})
+    with pytest.raises(GestureKitError, match="fpn_width 16 .the hand model's is 8"):
+        train(config)
+
+
 def test_hands_fixes_the_architecture(tiny_hands: Path, tmp_path: Path) -> None:
     from detector.train import train
 

@@ -29,8 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="... and the longer at most this (default %(default)s)")
     parser.add_argument("--weights", default=default("weights"),
                         help="hands (the kit's hand detector, shipped with it), imagenet "
-                             "(downloads once), none (from scratch) or PATH to .h5 "
-                             "(default %(default)s)")
+                             "(downloads once), none (from scratch) or PATH to .h5; a hands.h5 "
+                             "rebuilt by scripts/pretrain_hands.py (hands.json beside it) "
+                             "starts like hands (default %(default)s)")
     parser.add_argument("--lr", type=float, default=default("learning_rate"),
                         help="Adam learning rate (default 1e-3 from hands, 1e-4 from "
                              "scratch, 1e-5 from other pretrained weights)")
