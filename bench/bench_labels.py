@@ -10,10 +10,15 @@ Scored by the kit's evaluator: the best per-epoch val mAP@0.5 of the run. Writes
 ``bench/results/labels.{json,md,png}``.
 
 Caveat (in the table too): the shipped weights were pretrained with this set's train and
-val images labelled ``hand`` (never its published test split), so this measures how fast
-the classes are learned, not the transfer to an unseen set.
+val images labelled ``hand`` (never its published test split), so that column measures how
+fast the classes are learned, not the transfer to an unseen set. ``--unseen PATH`` adds the
+transfer: a third start from a ``hands.h5`` rebuilt without the set
+(``scripts/pretrain_hands.py --without SET``), with the same steps. ``--starts`` runs only
+some starts and keeps the other starts' rows of the committed results (same set, epochs
+and steps), so a new start needs no re-run of the old ones.
 
     nice -n 5 .venv/bin/python bench/bench_labels.py [--work DIR] [--set fingers]
+        [--unseen work/hands-pretrain-without-fingers/card/hands.h5] [--starts unseen]
 """
 from __future__ import annotations
 
@@ -32,6 +37,9 @@ from gesturekit.runtime.benchmark import machine_summary  # noqa: E402
 RESULTS = REPO / "bench" / "results"
 COUNTS = (25, 50, 100, None)  # None: every train image
 STARTS = {"hands": [], "none": ["--weights", "none", "--lr", "1e-3"]}
+#: each start's column in the table and the plot
+LABELS = {"hands": "from `hands`", "unseen": "from `hands` pretrained without this set",
+          "none": "from random weights"}
 EPOCHS, STEPS = 4, 60
 
 
@@ -55,18 +63,28 @@ def best_map(run: Path) -> float:
 
 def markdown(report: dict) -> str:
     m = report["machine"]
+    starts = report["starts"]
     lines = [f"# Labelled frames needed: `{report['set']}`, grouped val", "",
              f"{m['cpu']}, {m['cores']} cores, Python {m['python']}. "
              f"`gesturekit train` defaults, {EPOCHS} epochs x {STEPS} steps of batch 8 from "
              "each start; best per-epoch val mAP@0.5 (the kit's evaluator) on "
              f"{report['val_images']} val images.", "",
-             "| labelled train frames | from `hands` | from random weights | CPU s (hands / "
-             "random) |", "|---|---|---|---|"]
+             "| labelled train frames | " + " | ".join(LABELS[s] for s in starts)
+             + " | CPU s (" + " / ".join(starts) + ") |",
+             "|---|" + "---|" * (len(starts) + 1)]
     for row in report["rows"]:
-        lines.append(f"| {row['frames']} | **{row['hands']['map50']:.3f}** | "
-                     f"{row['none']['map50']:.3f} | {row['hands']['cpu_s']:.0f} / "
-                     f"{row['none']['cpu_s']:.0f} |")
+        maps = [f"{row[s]['map50']:.3f}" for s in starts]
+        best = max(range(len(starts)), key=lambda i: row[starts[i]]["map50"])
+        maps[best] = f"**{maps[best]}**"
+        lines.append(f"| {row['frames']} | " + " | ".join(maps) + " | "
+                     + " / ".join(f"{row[s]['cpu_s']:.0f}" for s in starts) + " |")
     lines += ["", report["caveat"], ""]
+    if report.get("unseen_weights"):
+        lines += [f"`unseen`: `--weights {report['unseen_weights']}`, "
+                  f"{report['unseen_card']}", ""]
+    if report.get("kept"):
+        lines += ["Kept from the committed results, not re-run this time: "
+                  + ", ".join(f"`{s}`" for s in report["kept"]) + ".", ""]
     return "\n".join(lines)
 
 
@@ -78,8 +96,9 @@ def plot(report: dict, path: Path) -> None:
 
     frames = [row["frames"] for row in report["rows"]]
     figure, axes = plt.subplots(figsize=(5, 3.5))
-    for start, label in (("hands", "from hands"), ("none", "from random weights")):
-        axes.plot(frames, [row[start]["map50"] for row in report["rows"]], "o-", label=label)
+    for start in report["starts"]:
+        axes.plot(frames, [row[start]["map50"] for row in report["rows"]], "o-",
+                  label=LABELS[start].replace("`", ""))
     axes.set(xscale="log", xlabel="labelled train frames", ylabel="val mAP@0.5",
              title=f"{report['set']}, grouped val", ylim=(0, 1))
     axes.minorticks_off()
@@ -90,11 +109,45 @@ def plot(report: dict, path: Path) -> None:
     plt.close(figure)
 
 
+def committed_rows(set_name: str) -> dict:
+    """The committed results' rows by frame count, when they are of this set and recipe."""
+    path = RESULTS / "labels.json"
+    if not path.is_file():
+        return {}
+    report = json.loads(path.read_text())
+    if (report["set"], report["epochs"], report["steps"]) != (set_name, EPOCHS, STEPS):
+        return {}
+    return {row["frames"]: row for row in report["rows"]}
+
+
+def unseen_card(weights: Path) -> str:
+    """What the unseen start's weights were pretrained on (from their hands.json)."""
+    card = json.loads((weights.parent / "hands.json").read_text())
+    data = ", ".join(f"{name} {d['images']}" for name, d in card["data"].items())
+    return (f"pretrained by `{card['command']}` on {data} images "
+            f"({card['training']['wall_minutes']} min on the 2 cores)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "out" / "labels")
     parser.add_argument("--set", default="fingers", choices=list(SETS))
+    parser.add_argument("--unseen", type=Path, help="a hands.h5 rebuilt without --set "
+                        "(scripts/pretrain_hands.py --without SET), its hands.json beside it")
+    parser.add_argument("--starts", nargs="+", choices=list(LABELS),
+                        help="run only these starts; keep the committed rows of the others")
     args = parser.parse_args()
+    starts = {**STARTS}
+    if args.unseen is not None:
+        if not (args.unseen.parent / "hands.json").is_file():
+            raise SystemExit(f"{args.unseen}: no hands.json beside it")
+        starts = {"hands": [], "unseen": ["--weights", str(args.unseen.resolve())],
+                  "none": STARTS["none"]}
+    run_starts = [s for s in starts if args.starts is None or s in args.starts]
+    committed = committed_rows(args.set)
+    kept = [s for s in starts if s not in run_starts]
+    if any(s not in row for s in kept for row in committed.values()) or (kept and not committed):
+        raise SystemExit(f"no committed rows of {', '.join(kept)} for {args.set}; run them")
     args.work.mkdir(parents=True, exist_ok=True)
     log = args.work / "log.txt"
     root = prepare(args.work, args.set, "grouped", log)
@@ -102,27 +155,33 @@ def main() -> int:
     rows = []
     for count in COUNTS:
         split, frames = subset(root, count)
-        row: dict = {"frames": frames}
-        for start, extra in STARTS.items():
+        row: dict = {"frames": frames, **{s: committed[frames][s] for s in kept}}
+        for start in run_starts:
             run = args.work / f"{args.set}_{split}_{start}"
             print(f"{frames} frames from {start} ...", flush=True)
             spent = run / "bench_cost.json"
             if not spent.is_file():  # a re-run keeps the runs already finished
                 cost = gesturekit("train", str(root), "--out", str(run), "--train-split",
                                   split, "--epochs", str(EPOCHS), "--steps", str(STEPS),
-                                  "--keep-best", "0", *extra, log=log)
+                                  "--keep-best", "0", *starts[start], log=log)
                 spent.write_text(json.dumps(cost) + "\n")
             cost = json.loads(spent.read_text())
             row[start] = {"map50": round(best_map(run), 4), **cost}
             print(f"  best val mAP@0.5 {row[start]['map50']:.3f}", flush=True)
         rows.append(row)
     report = {"set": args.set, "val_images": val_images, "epochs": EPOCHS, "steps": STEPS,
-              "machine": machine_summary(),
-              "caveat": "The shipped weights were pretrained with this set's train and val "
-                        "images labelled `hand` (never its published test split): this "
-                        "measures how fast the classes are learned from them, not transfer "
-                        "to an unseen set.",
+              "machine": machine_summary(), "starts": list(starts), "kept": kept,
+              "caveat": "`hands`: the shipped weights were pretrained with this set's train "
+                        "and val images labelled `hand` (never its published test split): "
+                        "that column measures how fast the classes are learned from them, "
+                        "not transfer to an unseen set"
+                        + ("; `unseen` is the transfer." if args.unseen else "."),
               "rows": rows}
+    if args.unseen is not None:
+        report["unseen_weights"] = str(args.unseen.relative_to(REPO)
+                                       if args.unseen.resolve().is_relative_to(REPO)
+                                       else args.unseen)
+        report["unseen_card"] = unseen_card(args.unseen)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "labels.json").write_text(json.dumps(report, indent=2) + "\n")
     (RESULTS / "labels.md").write_text(markdown(report))
