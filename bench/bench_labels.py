@@ -7,7 +7,7 @@ are written as ``ImageSets/Main/train_nN.txt`` in the benchmark's own import of 
 ``gesturekit train`` runs the same number of steps from each start (the default recipe;
 from random weights with the kit's from-scratch learning rate for this network, 1e-3).
 Scored by the kit's evaluator: the best per-epoch val mAP@0.5 of the run. Writes
-``bench/results/labels.{json,md,png}``.
+``bench/results/labels_<set>.{json,md,png}``.
 
 Caveat (in the table too): the shipped weights were pretrained with this set's train and
 val images labelled ``hand`` (never its published test split), so that column measures how
@@ -111,7 +111,7 @@ def plot(report: dict, path: Path) -> None:
 
 def committed_rows(set_name: str) -> dict:
     """The committed results' rows by frame count, when they are of this set and recipe."""
-    path = RESULTS / "labels.json"
+    path = RESULTS / f"labels_{set_name}.json"
     if not path.is_file():
         return {}
     report = json.loads(path.read_text())
@@ -178,14 +178,15 @@ def main() -> int:
                         + ("; `unseen` is the transfer." if args.unseen else "."),
               "rows": rows}
     if args.unseen is not None:
-        report["unseen_weights"] = str(args.unseen.relative_to(REPO)
-                                       if args.unseen.resolve().is_relative_to(REPO)
-                                       else args.unseen)
+        unseen = args.unseen.resolve()
+        report["unseen_weights"] = str(unseen.relative_to(REPO)
+                                       if unseen.is_relative_to(REPO) else unseen)
         report["unseen_card"] = unseen_card(args.unseen)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "labels.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "labels.md").write_text(markdown(report))
-    plot(report, RESULTS / "labels.png")
+    stem = RESULTS / f"labels_{args.set}"
+    stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+    stem.with_suffix(".md").write_text(markdown(report))
+    plot(report, stem.with_suffix(".png"))
     print(markdown(report))
     return 0
 
