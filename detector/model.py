@@ -89,8 +89,9 @@ def build_training_model(backbone_name: str, num_classes: int, weights: str | No
     model = backbone.retinanet(num_classes, modifier=modifier,
                                submodels=head_submodels(num_classes, head_width, fpn_width),
                                **pyramid_features(fpn_width))
-    if hand_weights(weights) is not None:
-        load_hands_weights(model, num_classes, hand_weights(weights))
+    hand = hand_weights(weights)
+    if hand is not None:
+        load_hands_weights(model, num_classes, hand)
     elif weights == "imagenet":
         model.load_weights(imagenet_weights(backbone_name), by_name=True, skip_mismatch=True)
     elif weights:

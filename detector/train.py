@@ -79,8 +79,9 @@ def _validate(config: TrainConfig) -> None:
             raise GestureKitError(f"{flag} must be at least {least} (got {value})")
     if not config.learning_rate > 0:
         raise GestureKitError(f"--lr must be positive (got {config.learning_rate})")
-    if hand_weights(config.weights) is not None:
-        mismatch = architecture_mismatch(asdict(config), hand_weights(config.weights))
+    hand = hand_weights(config.weights)
+    if hand is not None:
+        mismatch = architecture_mismatch(asdict(config), hand)
         if mismatch:
             raise GestureKitError(mismatch)
 
