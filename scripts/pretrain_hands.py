@@ -89,9 +89,10 @@ def write_list(root: Path, name: str, ids: list[str]) -> None:
 
 def labelled_root(work: Path, log: Path, sources: tuple[str, ...] = SOURCES) -> Path:
     """``sources`` (fingers + rf100 + the sample), all boxes ``hand``. Each source is
-    imported into a root of its own and split there by its capture groups (one split of the merged root,
-    stratified by its one class, can leave a source out of val), then added to the merged
-    root, whose lists are the union of the sources' lists. Every step is idempotent."""
+    imported into a root of its own and split there by its capture groups (one split of the
+    merged root, stratified by its one class, can leave a source out of val), then added to
+    the merged root, whose lists are the union of the sources' lists. Every step is
+    idempotent."""
     root = work / "data" / "hands"
     lists: dict[str, list[str]] = {"train": [], "val": []}
     gesturekit("voc", "init", str(root), "--classes", "hand", log=log)
