@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_quality import SETS, gesturekit, prepare  # noqa: E402
+from detector.hands import hand_weights, hands_card  # noqa: E402
 from gesturekit.runtime.benchmark import machine_summary  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
@@ -122,7 +123,7 @@ def committed_rows(set_name: str) -> dict:
 
 def unseen_card(weights: Path) -> str:
     """What the unseen start's weights were pretrained on (from their hands.json)."""
-    card = json.loads((weights.parent / "hands.json").read_text())
+    card = hands_card(weights)
     data = ", ".join(f"{name} {d['images']}" for name, d in card["data"].items())
     return (f"pretrained by `{card['command']}` on {data} images "
             f"({card['training']['wall_minutes']} min on the 2 cores)")
@@ -139,14 +140,17 @@ def main() -> int:
     args = parser.parse_args()
     starts = {**STARTS}
     if args.unseen is not None:
-        if not (args.unseen.parent / "hands.json").is_file():
-            raise SystemExit(f"{args.unseen}: no hands.json beside it")
-        starts = {"hands": [], "unseen": ["--weights", str(args.unseen.resolve())],
-                  "none": STARTS["none"]}
+        if hand_weights(str(args.unseen)) is None or not args.unseen.is_file():
+            raise SystemExit(f"{args.unseen}: not a hands.h5 with its hands.json beside it")
+        unseen_start = ["--weights", str(args.unseen.resolve())]
+        starts = {"hands": STARTS["hands"], "unseen": unseen_start, "none": STARTS["none"]}
+    if args.starts and not set(args.starts) <= set(starts):
+        raise SystemExit("--starts unseen needs --unseen PATH")
     run_starts = [s for s in starts if args.starts is None or s in args.starts]
     committed = committed_rows(args.set)
     kept = [s for s in starts if s not in run_starts]
-    if any(s not in row for s in kept for row in committed.values()) or (kept and not committed):
+    missing = any(s not in row for s in kept for row in committed.values())
+    if kept and (missing or not committed):
         raise SystemExit(f"no committed rows of {', '.join(kept)} for {args.set}; run them")
     args.work.mkdir(parents=True, exist_ok=True)
     log = args.work / "log.txt"
@@ -155,6 +159,9 @@ def main() -> int:
     rows = []
     for count in COUNTS:
         split, frames = subset(root, count)
+        if kept and frames not in committed:
+            raise SystemExit(f"no committed row of {frames} frames for {args.set}; run every "
+                             "start")
         row: dict = {"frames": frames, **{s: committed[frames][s] for s in kept}}
         for start in run_starts:
             run = args.work / f"{args.set}_{split}_{start}"
