@@ -238,23 +238,36 @@ def run_arm(arm: str, root: Path, config: dict, args: argparse.Namespace) -> dic
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-CURVE_ARMS = ("fingers", "fingers-fpn", "yolov8n")
+#: curve arm -> (throughput configuration whose pyramid it uses, changes to the recipe);
+#: YOLOv8n is its own arm
+CURVE_ARMS = {"fingers": ("fingers", {}), "fingers-fpn": ("fingers-fpn", {}),
+              "fingers-fpn-ema": ("fingers-fpn", {"ema_decay": 0.998}),
+              "yolov8n": ("", {})}
 
 
-def curves(work: Path, budget: float) -> dict:
+def curve_label(arm: str) -> str:
+    """How the plot and table describe a kit curve arm."""
+    config, changes = CURVE_ARMS[arm]
+    extra = "".join(f", {key.replace('_', ' ')} {value}" for key, value in changes.items())
+    return f"kit, pyramid {CONFIGS[config][1]['fpn_width']}{extra}"
+
+
+def curves(work: Path, budget: float, arms: list[str]) -> dict:
     """Val mAP@0.5 per epoch against CPU seconds on the fingers grouped split: the kit's
-    recipe (``bench_quality.RECIPE``) with each fingers configuration's pyramid, and
+    recipe (``bench_quality.RECIPE``) with each curve arm's pyramid and changes, and
     YOLOv8n, all under ``budget`` CPU seconds (``bench_quality``'s arms)."""
     from bench.bench_quality import RECIPE, retinanet_arm, yolo_arm
 
+    work.mkdir(parents=True, exist_ok=True)
     root, log = prepare(work, "fingers", "grouped", work / "log.txt"), work / "log.txt"
     out: dict = {}
-    for arm in CURVE_ARMS:
+    for arm in arms:
         folder = work / "curves" / arm
         if arm == "yolov8n":
             row = yolo_arm(root, "val", folder, budget, log)
         else:
-            recipe = {**RECIPE, "fpn_width": CONFIGS[arm][1]["fpn_width"]}
+            config, changes = CURVE_ARMS[arm]
+            recipe = {**RECIPE, "fpn_width": CONFIGS[config][1]["fpn_width"], **changes}
             row = retinanet_arm(root, "val", folder / "run", budget, log, recipe=recipe)
         out[arm] = {key: row.get(key) for key in ("map50", "map50_95", "per_class_ap50",
                                                   "curve", "cpu_s", "wall_s", "images")}
@@ -274,7 +287,7 @@ def plot_curves(rows: dict, budget: float, path: Path) -> None:
                   if p.get("map50") is not None and p.get("cpu_s") is not None]
         label = (f"YOLOv8n (its own validator; kit's evaluator at the end: {row['map50']})"
                  if arm == "yolov8n" else
-                 f"kit, pyramid {CONFIGS[arm][1]['fpn_width']} (final {row['map50']})")
+                 f"{curve_label(arm)} (final {row['map50']})")
         if points:
             axes.plot(*zip(*points), marker="o", label=label)
     axes.set(xlabel="CPU minutes (user+sys, evaluation included)", ylabel="val mAP@0.5",
@@ -380,6 +393,9 @@ def main() -> int:
     parser.add_argument("--yolo-cpu-seconds", type=float, default=150.0)
     parser.add_argument("--curve-cpu-seconds", type=float, default=0.0,
                         help="also train each curve arm for this many CPU seconds (0: no)")
+    parser.add_argument("--curve-arms", nargs="+", choices=list(CURVE_ARMS),
+                        default=list(CURVE_ARMS),
+                        help="curve arms to (re)train; the others keep their saved curves")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "out" / "train")
     args = parser.parse_args()
     if args.warmup < 1 or args.steps < 1 or args.repeats < 1:
@@ -407,8 +423,11 @@ def main() -> int:
         report["results"][name] = {arm: sorted(rows, key=lambda r: r.get("images_per_s", 0))[
             len(rows) // 2] for arm, rows in runs.items()}
     if args.curve_cpu_seconds > 0:
+        if report.get("curve_cpu_seconds") != args.curve_cpu_seconds:
+            report["curves"] = {}  # curves of another budget are not comparable
         report["curve_cpu_seconds"] = args.curve_cpu_seconds
-        report["curves"] = curves(args.work, args.curve_cpu_seconds)
+        report["curves"] = {**report.get("curves", {}),
+                            **curves(args.work, args.curve_cpu_seconds, args.curve_arms)}
         plot_curves(report["curves"], args.curve_cpu_seconds, RESULTS / "train_curves.png")
     write_report(report)
     print((RESULTS / "train.md").read_text(encoding="utf-8"))

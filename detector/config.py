@@ -36,6 +36,7 @@ class TrainConfig:
     head_width: int = 32
     fpn_width: int = 32
     lr_schedule: str = "cosine"
+    ema_decay: float = 0.0
     keep_best: int = 3
     eval_every: int = 1
     train_split: str = "train"
@@ -48,7 +49,7 @@ class TrainConfig:
 
 #: What a run folder's train_config.json lacked before a field existed: the value those
 #: runs were trained with (not today's default), so old runs resume as they were built.
-LEGACY_VALUES = {"fpn_width": 256}
+LEGACY_VALUES = {"fpn_width": 256, "ema_decay": 0.0}
 
 
 def default(name: str, config: type = TrainConfig):  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from .callbacks import RunRecorder, ValLoss, ValMap, snapshot_name  # noqa: E402
 from .inference import save_h5  # noqa: E402
 from .loop import fit  # noqa: E402
 from .data import VocGenerator  # noqa: E402
+from .ema import WeightAverage  # noqa: E402
 from .hands import architecture_mismatch, hand_weights  # noqa: E402
 from .pseudo import pseudo_image_ids, sampling_repeats  # noqa: E402
 from .card import detector_card, preprocess_mode  # noqa: E402
@@ -77,6 +78,8 @@ def _validate(config: TrainConfig) -> None:
                                ("--eval-every", config.eval_every, 1)):
         if value is not None and value < least:
             raise GestureKitError(f"{flag} must be at least {least} (got {value})")
+    if not 0.0 <= config.ema_decay < 1.0:
+        raise GestureKitError(f"--ema-decay must be 0 (off) or below 1 (got {config.ema_decay})")
     if not config.learning_rate > 0:
         raise GestureKitError(f"--lr must be positive (got {config.learning_rate})")
     hand = hand_weights(config.weights)
@@ -195,7 +198,8 @@ def train(config: TrainConfig, resume: bool = False,
     resume_point = _ResumePoint(run_dir)
     schedule = ([CosineSchedule(config.learning_rate, config.epochs, steps)]
                 if config.lr_schedule == "cosine" else [])
-    kit_callbacks = schedule + [
+    average = [WeightAverage(config.ema_decay)] if config.ema_decay else []
+    kit_callbacks = schedule + average + [
         RecalibrateBatchNorm(train_gen),
         ValLoss(val_gen),
         ValMap(prediction_model(model), metadata, Path(config.root), config.val_split,

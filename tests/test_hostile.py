@@ -229,6 +229,15 @@ def test_train_refuses_bad_numbers(small_voc: Path, tmp_path: Path, capsys, flag
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("value", ["1", "-0.5"])
+def test_train_refuses_an_ema_decay_outside_0_to_1(small_voc: Path, tmp_path: Path, capsys,
+                                                   value: str) -> None:
+    argv = [str(small_voc), "--out", str(tmp_path / "run"), *TINY_TRAIN, "--ema-decay", value]
+    line = _refused("train", argv, capsys, small_voc)
+    assert f"--ema-decay must be 0 (off) or below 1 (got {float(value)})" in line
+    assert not (tmp_path / "run").exists()
+
+
 def test_train_refuses_train_val_overlap(small_voc: Path, tmp_path: Path, capsys) -> None:
     root = tmp_path / "voc"
     import shutil

@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         default=default("lr_schedule"),
                         help="cosine: linear warm-up then cosine decay to 0 over the run; "
                              "constant: keras-retinanet's fixed rate (default %(default)s)")
+    parser.add_argument("--ema-decay", type=float, default=default("ema_decay"),
+                        help="evaluate and save an exponential moving average of the weights "
+                             "with this decay, e.g. 0.998 (default %(default)s: off)")
     parser.add_argument("--head-width", type=int, default=default("head_width"),
                         help="filters per layer in the box/class heads (the paper's: 256; "
                              "default %(default)s)")
@@ -103,7 +106,7 @@ def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         epochs=default("epochs") if args.epochs is None else args.epochs,
         steps=args.steps, batch_size=args.batch_size, image_min_side=args.image_min_side,
         image_max_side=args.image_max_side, weights=args.weights, learning_rate=args.lr,
-        lr_schedule=args.lr_schedule, head_width=args.head_width, fpn_width=args.fpn_width,
+        lr_schedule=args.lr_schedule, ema_decay=args.ema_decay, head_width=args.head_width, fpn_width=args.fpn_width,
         freeze_backbone=args.freeze_backbone, random_transform=args.random_transform,
         strong_augment=args.strong_augment,
         keep_best=args.keep_best, eval_every=args.eval_every, train_split=args.train_split,
