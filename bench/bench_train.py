@@ -242,6 +242,7 @@ def run_arm(arm: str, root: Path, config: dict, args: argparse.Namespace) -> dic
 #: YOLOv8n is its own arm
 CURVE_ARMS = {"fingers": ("fingers", {}), "fingers-fpn": ("fingers-fpn", {}),
               "fingers-fpn-ema": ("fingers-fpn", {"ema_decay": 0.998}),
+              "fingers-fpn-mosaic": ("fingers-fpn", {"mosaic": 0.5}),
               "yolov8n": ("", {})}
 
 

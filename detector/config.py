@@ -32,6 +32,7 @@ class TrainConfig:
     freeze_backbone: bool = False
     random_transform: bool = True
     strong_augment: bool = False
+    mosaic: float = 0.0
     learning_rate: float | None = None
     head_width: int = 32
     fpn_width: int = 32
@@ -49,7 +50,7 @@ class TrainConfig:
 
 #: What a run folder's train_config.json lacked before a field existed: the value those
 #: runs were trained with (not today's default), so old runs resume as they were built.
-LEGACY_VALUES = {"fpn_width": 256, "ema_decay": 0.0}
+LEGACY_VALUES = {"fpn_width": 256, "ema_decay": 0.0, "mosaic": 0.0}
 
 
 def default(name: str, config: type = TrainConfig):  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from voc_tools.layout import VocLayout
 
 from . import compat  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 from .ground_truth import read_ground_truth
+from .mosaic import mosaic
 from keras_retinanet.preprocessing.generator import Generator  # noqa: E402
 from keras_retinanet.utils.image import compute_resize_scale  # noqa: E402
 from tensorflow import keras  # noqa: E402
@@ -28,11 +29,16 @@ from tensorflow import keras  # noqa: E402
 
 class VocGenerator(Generator):
     """keras-retinanet ``Generator`` over one split of a VOC root (listed ``repeat`` times),
-    plus any ``extra`` ``(root, image ids)`` (pseudo-labelled frames), with an image cache."""
+    plus any ``extra`` ``(root, image ids)`` (pseudo-labelled frames), with an image cache.
+    ``mosaic``: the chance that a training image is replaced by a mosaic of it and three
+    random others (:mod:`detector.mosaic`), before the other augmentation."""
 
     def __init__(self, root: str | Path, split: str, classes: list[str],
                  cache_megabytes: int = 2048, repeat: int = 1,
-                 extra: Sequence[tuple[str | Path, Sequence[str]]] = (), **kwargs) -> None:
+                 extra: Sequence[tuple[str | Path, Sequence[str]]] = (),
+                 mosaic: float = 0.0, **kwargs) -> None:
+        self.mosaic_chance = mosaic
+        self._rng = np.random.default_rng(np.random.randint(2**31))  # set_random_seed's
         self.layout = VocLayout(root).require()
         self.image_ids = self.layout.read_split(split)
         if not self.image_ids:
@@ -101,6 +107,20 @@ class VocGenerator(Generator):
         truth = self.annotations[image_index]
         return {"labels": truth.labels.astype(np.float64),
                 "bboxes": truth.boxes / self._reduction(image_index)}
+
+    def random_visual_effect_group(self, image_group: list[np.ndarray],
+                                   annotations_group: list[dict]) -> tuple[list, list]:
+        """Mosaics first (keras-retinanet calls this first of its augmentation steps), then
+        its colour effects."""
+        if self.mosaic_chance > 0:
+            for index in range(len(image_group)):
+                if self._rng.uniform() < self.mosaic_chance:
+                    others = self._rng.integers(0, self.size(), 3)
+                    image_group[index], annotations_group[index] = mosaic(
+                        [image_group[index], *(self.load_image(i) for i in others)],
+                        [annotations_group[index], *(self.load_annotations(i) for i in others)],
+                        self._rng)
+        return super().random_visual_effect_group(image_group, annotations_group)
 
     def compute_inputs(self, image_group: list[np.ndarray]) -> np.ndarray:
         """The batch: every image at the top left of the fixed canvas (an image a pixel

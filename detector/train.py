@@ -46,7 +46,7 @@ def _generators(config: TrainConfig, classes: list[str],
     hand_repeat, pseudo_repeat = sampling_repeats(config.pseudo_weight)
     extra = [(config.pseudo_root, pseudo_ids)] * pseudo_repeat if config.pseudo_root else []
     train = VocGenerator(config.root, config.train_split, classes, repeat=hand_repeat,
-                         extra=extra,
+                         extra=extra, mosaic=config.mosaic,
                          transform_generator=transform, visual_effect_generator=effects,
                          **common)
     val = VocGenerator(config.root, config.val_split, classes, shuffle_groups=False, **common)
@@ -78,6 +78,8 @@ def _validate(config: TrainConfig) -> None:
                                ("--eval-every", config.eval_every, 1)):
         if value is not None and value < least:
             raise GestureKitError(f"{flag} must be at least {least} (got {value})")
+    if not 0.0 <= config.mosaic <= 1.0:
+        raise GestureKitError(f"--mosaic must be a chance from 0 to 1 (got {config.mosaic})")
     if not 0.0 <= config.ema_decay < 1.0:
         raise GestureKitError(f"--ema-decay must be 0 (off) or below 1 (got {config.ema_decay})")
     if not config.learning_rate > 0:

@@ -61,6 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stronger augmentation: scale 0.6-1.4 with 20%% shifts (crops), "
                              "wide colour jitter, some frames blurred or grey (the hand "
                              "pretraining's)")
+    parser.add_argument("--mosaic", type=float, default=default("mosaic"), metavar="P",
+                        help="replace a training image by a mosaic of it and three others "
+                             "(YOLO's) with chance P (default %(default)s: never)")
     parser.add_argument("--keep-best", type=int, default=default("keep_best"),
                         help="snapshots kept besides the last one (default %(default)s)")
     parser.add_argument("--eval-every", type=int, default=default("eval_every"),
@@ -108,7 +111,7 @@ def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         image_max_side=args.image_max_side, weights=args.weights, learning_rate=args.lr,
         lr_schedule=args.lr_schedule, ema_decay=args.ema_decay, head_width=args.head_width, fpn_width=args.fpn_width,
         freeze_backbone=args.freeze_backbone, random_transform=args.random_transform,
-        strong_augment=args.strong_augment,
+        strong_augment=args.strong_augment, mosaic=args.mosaic,
         keep_best=args.keep_best, eval_every=args.eval_every, train_split=args.train_split,
         val_split=args.val_split, seed=args.seed, pseudo_root=args.pseudo,
         pseudo_min_score=args.pseudo_min_score, pseudo_weight=args.pseudo_weight)
