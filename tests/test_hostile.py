@@ -238,6 +238,14 @@ def test_train_refuses_an_ema_decay_outside_0_to_1(small_voc: Path, tmp_path: Pa
     assert not (tmp_path / "run").exists()
 
 
+def test_train_refuses_a_mosaic_chance_outside_0_to_1(small_voc: Path, tmp_path: Path,
+                                                      capsys) -> None:
+    argv = [str(small_voc), "--out", str(tmp_path / "run"), *TINY_TRAIN, "--mosaic", "1.5"]
+    line = _refused("train", argv, capsys, small_voc)
+    assert "--mosaic must be a chance from 0 to 1 (got 1.5)" in line
+    assert not (tmp_path / "run").exists()
+
+
 def test_train_refuses_train_val_overlap(small_voc: Path, tmp_path: Path, capsys) -> None:
     root = tmp_path / "voc"
     import shutil
