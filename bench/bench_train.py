@@ -47,6 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_quality import ENV, gesturekit, prepare, train_yolo  # noqa: E402
+from bench.bench_bf16 import cpu_flags  # noqa: E402
 from gesturekit.runtime.benchmark import cpu_summary, package_version  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
@@ -368,10 +369,17 @@ def write_report(report: dict) -> None:
                   "the curves are each arm's own per-epoch validation (YOLOv8n: Ultralytics' "
                   "validator, which scores higher than the kit's evaluator on the same "
                   "weights). The kit's arms stop after the batch that spends the budget and "
-                  "then evaluate that epoch, hence points past the budget.",
+                  "then evaluate that cut epoch, hence points a little past the budget (arms "
+                  "run before the loop honoured a mid-epoch stop finish their last epoch).",
                   "", "![curves](train_curves.png)", "",
                   "| arm | final mAP@0.5 | mAP@0.5:0.95 | curve (CPU min: mAP@0.5) |",
                   "|---|---|---|---|"]
+        machines = report.get("curve_machines", {})
+        if machines:
+            lines[-2:-2] = ["Curves measured on: " + "; ".join(
+                f"{arm}: {m['cpu']}, {m['cores']} cores, bf16 flags "
+                f"{', '.join(m.get('bf16_flags', [])) or 'none'}"
+                for arm, m in machines.items() if arm in report["curves"]) + ".", ""]
         for arm, row in report["curves"].items():
             curve = ", ".join(f"{p['cpu_s'] / 60:.0f}: {p['map50']:.2f}" for p in row["curve"]
                               if p.get("map50") is not None and p.get("cpu_s") is not None)
@@ -405,7 +413,10 @@ def main() -> int:
     report = json.loads(saved.read_text()) if saved.is_file() else {}
     if "throughput" not in report:  # written before this layout: start afresh
         report = {}
-    report["machine"] = {**cpu_summary(), "tensorflow": package_version("tensorflow")}
+    machine = {**cpu_summary(), "tensorflow": package_version("tensorflow"),
+               "bf16_flags": cpu_flags()}
+    if args.configs or "machine" not in report:
+        report["machine"] = machine
     if args.configs:
         report["throughput"] = {"steps": args.steps, "warmup": args.warmup,
                                 "repeats": args.repeats,
@@ -427,6 +438,8 @@ def main() -> int:
         if report.get("curve_cpu_seconds") != args.curve_cpu_seconds:
             report["curves"] = {}  # curves of another budget are not comparable
         report["curve_cpu_seconds"] = args.curve_cpu_seconds
+        for arm in args.curve_arms:
+            report.setdefault("curve_machines", {})[arm] = machine
         report["curves"] = {**report.get("curves", {}),
                             **curves(args.work, args.curve_cpu_seconds, args.curve_arms)}
         plot_curves(report["curves"], args.curve_cpu_seconds, RESULTS / "train_curves.png")

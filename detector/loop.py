@@ -48,7 +48,8 @@ def fit(model: keras.Model, generator: keras.utils.Sequence, steps: int, epochs:
         verbose: int = 2) -> keras.callbacks.History:
     """Train ``model`` for ``epochs`` (from ``initial_epoch``) of ``steps`` batches of
     ``generator``, as ``model.fit`` would: the same callback calls, epoch logs holding the
-    epoch's running mean loss, ``model.stop_training`` honoured."""
+    epoch's running mean loss, ``model.stop_training`` honoured after the batch that sets it
+    (the epoch's callbacks still run)."""
     callback_list = keras.callbacks.CallbackList(
         callbacks, add_history=True, add_progbar=verbose != 0, model=model,
         verbose=verbose, epochs=epochs, steps=steps)
@@ -65,6 +66,8 @@ def fit(model: keras.Model, generator: keras.utils.Sequence, steps: int, epochs:
             callback_list.on_train_batch_begin(batch)
             logs = step(next(batches))
             callback_list.on_train_batch_end(batch, logs)
+            if model.stop_training:  # as fit: the epoch ends here, its callbacks still run
+                break
         epoch_logs = {name: float(value) for name, value in logs.items()}
         callback_list.on_epoch_end(epoch, epoch_logs)
         if model.stop_training:

@@ -97,6 +97,27 @@ def test_stop_training_ends_after_the_epoch() -> None:
     assert len(record.epoch_logs) == 1 and record.calls[-1] == "train_end"
 
 
+class _StopAtBatch(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):  # type: ignore[no-untyped-def]
+        if batch == 1:
+            self.model.stop_training = True
+
+
+def test_stop_training_in_a_batch_ends_the_epoch_there_as_keras_fit() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(24, 4)).astype(np.float32)
+    record = _Record()
+    fit(_two_headed_model(), _Batches(x, x[:, :2], x[:, :1], batch=4), steps=5, epochs=3,
+        callbacks=[_StopAtBatch(), record], verbose=0)
+    assert record.calls == ["train_begin", "epoch_begin 0", "batch 0", "batch 1",
+                            "train_end"]
+    assert len(record.epoch_logs) == 1  # the cut epoch's callbacks ran
+    theirs = _Record()
+    _two_headed_model().fit(x, [x[:, :2], x[:, :1]], batch_size=4, epochs=3, verbose=0,
+                            callbacks=[_StopAtBatch(), theirs])
+    assert theirs.calls == record.calls
+
+
 def test_canvas_holds_every_resized_image() -> None:
     assert max_resized_shape([(240, 320)], 128, 171) == (128, 171)
     assert max_resized_shape([(240, 320), (480, 640)], 288, 384) == (288, 384)
