@@ -52,14 +52,24 @@ def recalibrate_batchnorm(model, batches) -> int:  # type: ignore[no-untyped-def
     return len(layers)
 
 
-class RecalibrateBatchNorm(keras.callbacks.Callback):
-    """Recalibrates BN statistics on ``batches`` training batches at every epoch end,
-    before the epoch's evaluation and snapshot."""
+#: Augmented training images the statistics are taken over. Measured on rf100 (one
+#: fine-tuned snapshot, val mAP@0.5 after four recalibrations each): 64 images (8 batches)
+#: gave 0.67-0.79, mean 0.71; 256 images 0.76-0.78, mean 0.77; 512 0.75-0.78. Without
+#: augmentation (flips only) 256 images gave 0.71-0.72: the network was trained on
+#: augmented batches' statistics, so they are taken from augmented batches.
+PRECISE_BN_IMAGES = 256
 
-    def __init__(self, generator, batches: int = 8) -> None:  # type: ignore[no-untyped-def]
+
+class RecalibrateBatchNorm(keras.callbacks.Callback):
+    """Recalibrates BN statistics on ``images`` augmented training images (whole
+    batches, at most one pass) at every epoch end, before the epoch's evaluation and
+    snapshot."""
+
+    def __init__(self, generator,  # type: ignore[no-untyped-def]
+                 images: int = PRECISE_BN_IMAGES) -> None:
         super().__init__()
         self.generator = generator
-        self.batches = batches
+        self.batches = max(1, -(-images // generator.batch_size))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         count = min(self.batches, len(self.generator))
