@@ -192,11 +192,22 @@ def score_predictions(predictions: Path, root: Path, split: str) -> dict:
 
 def retinanet_arm(root: Path, split: str, out: Path, budget: float, log: Path,
                   pseudo: Path | None = None, recipe: dict | None = None) -> dict:
-    """RetinaNet trained under ``budget`` CPU seconds with ``recipe`` (default RECIPE)."""
+    """RetinaNet trained under ``budget`` CPU seconds with ``recipe`` (default RECIPE).
+    A folder ``out`` that already holds a finished arm is not trained again: its saved
+    result is returned (the cost of a run saved before costs were kept: its training CPU
+    seconds alone, wall time unknown)."""
     spec = {"root": str(root), "out": str(out), "val_split": split, "budget": budget,
             "pseudo_root": str(pseudo) if pseudo else None, "recipe": recipe or RECIPE}
+    result_path, cost_path = out / "bench_result.json", out / "bench_cost.json"
+    if result_path.is_file():  # trained before under this folder: scored from its result
+        print(f"reusing the finished arm in {out} (delete it to train again)", flush=True)
+        result = json.loads(result_path.read_text())
+        cost = (json.loads(cost_path.read_text()) if cost_path.is_file() else
+                {"cpu_s": result["train_cpu_s"], "wall_s": None})  # training CPU only
+        return {**result, **cost}
     cost = run_child([str(Path(__file__)), "_retinanet", json.dumps(spec)], log)
-    return {**json.loads((out / "bench_result.json").read_text()), **cost}
+    cost_path.write_text(json.dumps(cost))
+    return {**json.loads(result_path.read_text()), **cost}
 
 
 def _retinanet_child(spec: dict) -> None:
