@@ -59,12 +59,14 @@ def test_generator_mosaics_real_batches(tmp_path: Path) -> None:
     from detector.data import VocGenerator
 
     root = build_sample_voc(tmp_path / "voc", videos=2, frames=4)
+    np.random.seed(0)  # the generator's own random state derives from NumPy's
     always = VocGenerator(root, "train", ["grab", "drop"], mosaic=1.0, batch_size=2,
                           image_min_side=96, image_max_side=128, shuffle_groups=False)
     never = VocGenerator(root, "train", ["grab", "drop"], batch_size=2,
                          image_min_side=96, image_max_side=128, shuffle_groups=False)
-    inputs, (regression, labels) = always[0]
+    inputs, _ = always[0]
     plain, _ = never[0]
     assert inputs.shape == plain.shape  # the same fixed canvas
     assert not np.allclose(inputs, plain)
-    assert (labels[:, :, -1] == 1).any()  # boxes survive as anchor targets
+    # boxes survive as anchor targets (a mosaic may hide every box of one image)
+    assert any((always[i][1][1][:, :, -1] == 1).any() for i in range(len(always)))
