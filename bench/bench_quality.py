@@ -190,23 +190,34 @@ def score_predictions(predictions: Path, root: Path, split: str) -> dict:
 
 # --- arms ----------------------------------------------------------------------------------
 
+def code_version() -> str | None:
+    """The committed tree of ``detector/`` (what trains an arm), or None outside git.
+    Uncommitted edits are not seen: commit before a run whose folder is to be reused."""
+    done = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD:detector"],
+                          capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
 def retinanet_arm(root: Path, split: str, out: Path, budget: float, log: Path,
                   pseudo: Path | None = None, recipe: dict | None = None) -> dict:
     """RetinaNet trained under ``budget`` CPU seconds with ``recipe`` (default RECIPE).
-    A folder ``out`` that already holds a finished arm is not trained again: its saved
-    result is returned (the cost of a run saved before costs were kept: its training CPU
-    seconds alone, wall time unknown)."""
+    A folder ``out`` that already holds a finished arm with the same spec (data, budget,
+    recipe and ``detector/`` code) is not trained again: its saved result is returned.
+    One with another spec, or saved before specs were kept, stops the bench."""
     spec = {"root": str(root), "out": str(out), "val_split": split, "budget": budget,
             "pseudo_root": str(pseudo) if pseudo else None, "recipe": recipe or RECIPE}
     result_path, cost_path = out / "bench_result.json", out / "bench_cost.json"
-    if result_path.is_file():  # trained before under this folder: scored from its result
+    spec_path = out / "bench_spec.json"
+    saved = {**spec, "detector_code": code_version()}
+    if result_path.is_file():  # trained before under this folder
+        if not spec_path.is_file() or json.loads(spec_path.read_text()) != saved:
+            raise SystemExit(f"{out}: holds an arm trained with another recipe, budget or "
+                             "code; delete it or pick another --work")
         print(f"reusing the finished arm in {out} (delete it to train again)", flush=True)
-        result = json.loads(result_path.read_text())
-        cost = (json.loads(cost_path.read_text()) if cost_path.is_file() else
-                {"cpu_s": result["train_cpu_s"], "wall_s": None})  # training CPU only
-        return {**result, **cost}
+        return {**json.loads(result_path.read_text()), **json.loads(cost_path.read_text())}
     cost = run_child([str(Path(__file__)), "_retinanet", json.dumps(spec)], log)
     cost_path.write_text(json.dumps(cost))
+    spec_path.write_text(json.dumps(saved, indent=1))
     return {**json.loads(result_path.read_text()), **cost}
 
 
