@@ -28,21 +28,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_quality import prepare, score_detector  # noqa: E402
-from gesturekit.runtime.benchmark import cpu_summary, package_version  # noqa: E402
+from gesturekit.runtime.benchmark import cpu_flags, cpu_summary, package_version  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 POLICIES = ("float32", "mixed_bfloat16")
-
-
-def cpu_flags() -> list[str]:
-    """The CPU's bf16-related instruction-set flags (Linux), e.g. avx512_bf16, amx_bf16."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return []
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines()
-                  if line.startswith("flags")), [])
-    return sorted(flag for flag in flags if "bf16" in flag)
 
 
 def build(policy: str, config, classes: list[str]):  # type: ignore[no-untyped-def]
@@ -77,7 +66,7 @@ def run(root: Path, steps: int, block: int) -> dict:
     from detector.engine import KerasModel
     from detector.loop import compiled_step
     from detector.model import prediction_model, shapes_callback
-    from detector.train import _generators
+    from detector.train import training_generators
     from voc_tools.classes import read_classes
 
     classes = read_classes(root / "classes.txt")
@@ -85,7 +74,7 @@ def run(root: Path, steps: int, block: int) -> dict:
     tf.keras.utils.set_random_seed(0)
     built = {policy: build(policy, config, classes) for policy in POLICIES}
     built["mixed_bfloat16"][0].set_weights(built["float32"][0].get_weights())
-    generator, _ = _generators(config, classes, [])
+    generator, _ = training_generators(config, classes, [])
     generator.compute_shapes = shapes_callback(built["float32"][1])
     batches = [generator[i % len(generator)] for i in range(steps)]
     train_steps = {policy: compiled_step(model) for policy, (model, _) in built.items()}
@@ -137,8 +126,8 @@ def write_report(report: dict) -> None:
     (RESULTS / "bf16.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     meta, config = report["machine"], report["config"]
     lines = ["# bf16 mixed precision against float32: the kit's training step", "",
-             f"Machine: {meta['cpu']}, {meta['cores']} cores, bf16 flags: "
-             f"{', '.join(meta['bf16_flags']) or 'none'}; TensorFlow {meta['tensorflow']}. "
+             f"Machine: {meta['cpu']}, {meta['cores']} cores, flags: "
+             f"{', '.join(meta['cpu_flags']) or 'none'}; TensorFlow {meta['tensorflow']}. "
              "Written by `bench/bench_bf16.py`.", "",
              f"{config['backbone']}, head {config['head_width']}, pyramid "
              f"{config['fpn_width']}, batch {config['batch_size']} on a "
@@ -167,7 +156,7 @@ def main() -> int:
         parser.error("--steps and --block must be at least 1")
     args.work.mkdir(parents=True, exist_ok=True)
     root = prepare(args.work, "fingers", "grouped", args.work / "log.txt")
-    report = {"machine": {**cpu_summary(), "bf16_flags": cpu_flags(),
+    report = {"machine": {**cpu_summary(), "cpu_flags": cpu_flags(),
                           "tensorflow": package_version("tensorflow"),
                           "load_average_start": os.getloadavg()[0]},
               **run(root, args.steps, args.block)}

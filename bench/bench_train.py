@@ -47,8 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_quality import ENV, gesturekit, prepare, train_yolo  # noqa: E402
-from bench.bench_bf16 import cpu_flags  # noqa: E402
-from gesturekit.runtime.benchmark import cpu_summary, package_version  # noqa: E402
+from gesturekit.runtime.benchmark import cpu_flags, cpu_summary, package_version  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
 MAIN = dict(backbone="mobilenet128_0.5", head_width=32, fpn_width=256, image_min_side=128,
@@ -140,13 +139,13 @@ def measure(arm: str, root: str, config: dict, steps: int, warmup: int) -> dict:
 
     from detector.loop import compiled_step, endless_batches
     from detector.model import build_training_model, shapes_callback
-    from detector.train import TrainConfig, _generators
+    from detector.train import TrainConfig, training_generators
     from voc_tools.classes import read_classes
 
     classes = read_classes(Path(root) / "classes.txt")
     train_config = TrainConfig(root=root, out="unused", weights="none", random_transform=True,
                                learning_rate=1e-3, **config)
-    generator, _ = _generators(train_config, classes, [])
+    generator, _ = training_generators(train_config, classes, [])
     model = build_training_model(train_config.backbone, len(classes), None, False, 1e-3,
                                  train_config.head_width, train_config.fpn_width)
     generator.compute_shapes = shapes_callback(model)
@@ -377,8 +376,8 @@ def write_report(report: dict) -> None:
         machines = report.get("curve_machines", {})
         if machines:
             lines[-2:-2] = ["Curves measured on: " + "; ".join(
-                f"{arm}: {m['cpu']}, {m['cores']} cores, bf16 flags "
-                f"{', '.join(m.get('bf16_flags', [])) or 'none'}"
+                f"{arm}: {m['cpu']}, {m['cores']} cores, flags "
+                f"{', '.join(m.get('cpu_flags', m.get('bf16_flags', []))) or 'none'}"
                 for arm, m in machines.items() if arm in report["curves"]) + ".", ""]
         for arm, row in report["curves"].items():
             curve = ", ".join(f"{p['cpu_s'] / 60:.0f}: {p['map50']:.2f}" for p in row["curve"]
@@ -414,7 +413,7 @@ def main() -> int:
     if "throughput" not in report:  # written before this layout: start afresh
         report = {}
     machine = {**cpu_summary(), "tensorflow": package_version("tensorflow"),
-               "bf16_flags": cpu_flags()}
+               "cpu_flags": cpu_flags()}
     if args.configs or "machine" not in report:
         report["machine"] = machine
     if args.configs:

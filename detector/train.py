@@ -35,8 +35,10 @@ CONFIG_FILE = "train_config.json"
 RESUME_FILE = "resume.json"
 
 
-def _generators(config: TrainConfig, classes: list[str],
-                pseudo_ids: list[str]) -> tuple[VocGenerator, VocGenerator]:
+def training_generators(config: TrainConfig, classes: list[str],
+                        pseudo_ids: list[str]) -> tuple[VocGenerator, VocGenerator]:
+    """The (train, val) generators ``train`` uses for ``config``: its augmentation, mosaic,
+    preprocessing and pseudo-label sampling (the benchmarks time the same batches)."""
     transform, effects = augmentation(config.random_transform, config.strong_augment)
     mode = preprocess_mode(config.backbone)
     common = dict(batch_size=config.batch_size, image_min_side=config.image_min_side,
@@ -179,7 +181,7 @@ def train(config: TrainConfig, resume: bool = False,
     run_dir = Path(config.out)
     tf.keras.utils.set_random_seed(config.seed)
 
-    train_gen, val_gen = _generators(config, classes, pseudo_ids)
+    train_gen, val_gen = training_generators(config, classes, pseudo_ids)
     weights = None if config.weights in ("none", "") or state else config.weights
     model = build_training_model(config.backbone, len(classes), weights,
                                  config.freeze_backbone, config.learning_rate,
