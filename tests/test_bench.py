@@ -70,8 +70,10 @@ def test_machine_description_reads_metadata_and_says_absent(monkeypatch) -> None
     assert list(summary) == ["cpu", "cores", "python", "numpy"] and summary["cpu"]
     assert set(benchmark.cpu_flags()) <= set(benchmark.CPU_FLAGS)
     assert benchmark.loadavg_1min_since((1.234, 0.0, 0.0))[0] == 1.23
-    monkeypatch.setattr(benchmark, "_read_cpuinfo", lambda: (None, set()))
-    monkeypatch.setattr(benchmark.platform, "processor", lambda: "")
+    from detector import machine
+
+    monkeypatch.setattr(machine, "_read_cpuinfo", lambda: (None, set()))
+    monkeypatch.setattr(machine.platform, "processor", lambda: "")
     assert benchmark.cpu_model() == "unknown" and benchmark.cpu_flags() == []
 
 

@@ -35,6 +35,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from convert.export import ExportConfig
+from detector.machine import CPU_FLAGS, cpu_flags, cpu_model  # noqa: F401  (re-exported)
 from voc_tools.errors import GestureKitError
 
 BACKENDS = ("tf_predict", "tf_function", "onnxruntime", "openvino_fp32", "openvino_bf16",
@@ -53,8 +54,6 @@ REFERENCE = "tf_predict"
 END_TO_END = ("openvino_fp32", "openvino_int8")
 JSON_FILE, MD_FILE, EXPORT_DIR = "bench.json", "bench.md", "export"
 ABSENT = "absent"  # package_version of a distribution that is not installed
-CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16",
-             "amx_int8")
 # The issue's targets (quoted for resnet50 / mobilenet224 at 512 px input).
 TARGET_FP32_SPEEDUP, TARGET_INT8_SPEEDUP, TARGET_INT8_MAP_LOSS, TARGET_FPS = 1.5, 3.0, 0.01, 30.0
 
@@ -310,32 +309,6 @@ def ensure_export(source, folder: Path, input_size: tuple[int, int] | None,  # t
 
 
 # -- the machine -----------------------------------------------------------------------------
-
-def _read_cpuinfo() -> tuple[str | None, set[str]]:
-    """The first ``model name`` and every flag of /proc/cpuinfo (None and none if unreadable)."""
-    model, flags = None, set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and model is None:
-                model = value.strip()
-            elif key.strip() == "flags":
-                flags |= set(value.split())
-    except OSError:
-        pass
-    return model, flags
-
-
-def cpu_model() -> str:
-    """The CPU's model name (/proc/cpuinfo), else ``platform.processor()``, else "unknown"."""
-    return _read_cpuinfo()[0] or platform.processor() or "unknown"
-
-
-def cpu_flags() -> list[str]:
-    """Those of :data:`CPU_FLAGS` that /proc/cpuinfo lists, in that order."""
-    flags = _read_cpuinfo()[1]
-    return [flag for flag in CPU_FLAGS if flag in flags]
-
 
 def package_version(name: str) -> str:
     """The installed version of distribution ``name`` (from its metadata, nothing imported),
