@@ -18,7 +18,8 @@ class TrainConfig:
     0.39 with the backbone frozen, in about the same time (README, "The hand detector the
     kit ships"). keras-retinanet's own defaults (resnet50 at 800x1333, 50 epochs) take days
     on a 2-core machine. ``learning_rate`` None: :func:`default_learning_rate` for
-    ``weights``."""
+    ``weights``. ``precision`` "auto": bf16 mixed precision where the CPU computes bf16
+    natively, else float32 (:mod:`detector.precision`)."""
 
     root: str
     out: str
@@ -38,6 +39,7 @@ class TrainConfig:
     fpn_width: int = 32
     lr_schedule: str = "cosine"
     ema_decay: float = 0.0
+    precision: str = "auto"
     keep_best: int = 3
     eval_every: int = 1
     train_split: str = "train"
@@ -50,7 +52,7 @@ class TrainConfig:
 
 #: What a run folder's train_config.json lacked before a field existed: the value those
 #: runs were trained with (not today's default), so old runs resume as they were built.
-LEGACY_VALUES = {"fpn_width": 256, "ema_decay": 0.0, "mosaic": 0.0}
+LEGACY_VALUES = {"fpn_width": 256, "ema_decay": 0.0, "mosaic": 0.0, "precision": "float32"}
 
 
 def default(name: str, config: type = TrainConfig):  # type: ignore[no-untyped-def]

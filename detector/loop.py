@@ -31,10 +31,23 @@ def endless_batches(generator: keras.utils.Sequence) -> Iterator[Batch]:
         generator.on_epoch_end()
 
 
-def compiled_step(model: keras.Model) -> Callable[[Batch], dict[str, Any]]:
+def compiled_step(model: keras.Model,
+                  step_model: keras.Model | None = None) -> Callable[[Batch], dict[str, Any]]:
     """``model.train_step`` as a ``tf.function``; one trace per distinct batch shape
-    (one, for the kit's fixed-canvas batches)."""
-    step = tf.function(lambda x, y: model.train_step((x, y)))
+    (one, for the kit's fixed-canvas batches). With a ``step_model`` (a bf16 twin, see
+    :mod:`detector.precision`) that one trains, and its weights are copied into ``model``
+    after the step, in the same function."""
+    if step_model is None or step_model is model:
+        step = tf.function(lambda x, y: model.train_step((x, y)))
+    else:
+        pairs = list(zip(model.weights, step_model.weights))
+
+        @tf.function
+        def step(x, y):  # type: ignore[no-untyped-def]
+            logs = step_model.train_step((x, y))
+            for target, source in pairs:
+                target.assign(tf.cast(source, target.dtype))
+            return logs
 
     def run(batch: Batch) -> dict[str, Any]:
         inputs, targets = batch
@@ -45,15 +58,19 @@ def compiled_step(model: keras.Model) -> Callable[[Batch], dict[str, Any]]:
 
 def fit(model: keras.Model, generator: keras.utils.Sequence, steps: int, epochs: int,
         initial_epoch: int = 0, callbacks: list[keras.callbacks.Callback] | None = None,
-        verbose: int = 2) -> keras.callbacks.History:
+        verbose: int = 2, step_model: keras.Model | None = None) -> keras.callbacks.History:
     """Train ``model`` for ``epochs`` (from ``initial_epoch``) of ``steps`` batches of
     ``generator``, as ``model.fit`` would: the same callback calls, epoch logs holding the
     epoch's running mean loss, ``model.stop_training`` honoured after the batch that sets it
-    (the epoch's callbacks still run)."""
+    (the epoch's callbacks still run). ``step_model``: the bf16 twin that takes the steps
+    (:func:`detector.model.training_models`); the callbacks see ``model``, which gets the
+    twin's weights after every step and gives its own back at every epoch's start (after
+    the callbacks' ``on_epoch_begin``, e.g. an EMA swapping the raw weights back)."""
+    twin = step_model if step_model is not None and step_model is not model else None
     callback_list = keras.callbacks.CallbackList(
         callbacks, add_history=True, add_progbar=verbose != 0, model=model,
         verbose=verbose, epochs=epochs, steps=steps)
-    step = compiled_step(model)
+    step = compiled_step(model, twin)
     batches = endless_batches(generator)
     model.stop_training = False
     logs: dict[str, Any] = {}
@@ -62,6 +79,9 @@ def fit(model: keras.Model, generator: keras.utils.Sequence, steps: int, epochs:
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         callback_list.on_epoch_begin(epoch)
+        if twin is not None:
+            twin.reset_metrics()
+            twin.set_weights(model.get_weights())
         for batch in range(steps):
             callback_list.on_train_batch_begin(batch)
             logs = step(next(batches))

@@ -106,9 +106,32 @@ def build_training_model(backbone_name: str, num_classes: int, weights: str | No
     if not compile_model:
         return model
     # keras-retinanet passes lr=..., which current Keras ignores: pass learning_rate.
-    model.compile(loss={"regression": losses.smooth_l1(), "classification": losses.focal()},
+    model.compile(loss=training_losses(),
                   optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=0.001))
     return model
+
+
+def training_losses() -> dict:
+    """keras-retinanet's losses by output: smooth L1 for boxes, focal for classes."""
+    return {"regression": losses.smooth_l1(), "classification": losses.focal()}
+
+
+def training_models(backbone_name: str, num_classes: int, weights: str | None,
+                    freeze_backbone: bool, learning_rate: float, head_width: int = 256,
+                    fpn_width: int = 256, precision: str = "float32"):  # type: ignore[no-untyped-def]
+    """(model, step model): the compiled float32 training model (:func:`build_training_model`)
+    and the model whose steps train it: itself, or for ``precision`` "bfloat16" its bf16
+    twin (:func:`detector.precision.bf16_twin`; pass both to :func:`detector.loop.fit`)."""
+    model = build_training_model(backbone_name, num_classes, weights, freeze_backbone,
+                                 learning_rate, head_width, fpn_width)
+    if precision == "float32":
+        return model, model
+    from .precision import bf16_twin
+
+    twin = bf16_twin(model, lambda: build_training_model(
+        backbone_name, num_classes, None, freeze_backbone, learning_rate, head_width,
+        fpn_width, compile_model=False), training_losses())
+    return model, twin
 
 
 def prediction_model(training_model):  # type: ignore[no-untyped-def]

@@ -26,7 +26,8 @@ from .ema import WeightAverage  # noqa: E402
 from .hands import architecture_mismatch, hand_weights  # noqa: E402
 from .pseudo import pseudo_image_ids, sampling_repeats  # noqa: E402
 from .card import detector_card, preprocess_mode  # noqa: E402
-from .model import build_training_model, prediction_model, shapes_callback  # noqa: E402
+from .model import prediction_model, shapes_callback, training_models  # noqa: E402
+from .precision import PRECISIONS, training_precision  # noqa: E402
 from .preprocess import normalize  # noqa: E402
 from .run_log import read_metrics  # noqa: E402
 from .schedule import CosineSchedule  # noqa: E402
@@ -82,6 +83,9 @@ def _validate(config: TrainConfig) -> None:
             raise GestureKitError(f"{flag} must be at least {least} (got {value})")
     if not 0.0 <= config.mosaic <= 1.0:
         raise GestureKitError(f"--mosaic must be a chance from 0 to 1 (got {config.mosaic})")
+    if config.precision not in PRECISIONS:
+        raise GestureKitError(f"--precision must be one of {', '.join(PRECISIONS)} "
+                              f"(got {config.precision})")
     if not 0.0 <= config.ema_decay < 1.0:
         raise GestureKitError(f"--ema-decay must be 0 (off) or below 1 (got {config.ema_decay})")
     if not config.learning_rate > 0:
@@ -183,18 +187,20 @@ def train(config: TrainConfig, resume: bool = False,
 
     train_gen, val_gen = training_generators(config, classes, pseudo_ids)
     weights = None if config.weights in ("none", "") or state else config.weights
-    model = build_training_model(config.backbone, len(classes), weights,
-                                 config.freeze_backbone, config.learning_rate,
-                                 config.head_width, config.fpn_width)
+    precision = training_precision(config.precision)
+    model, step_model = training_models(config.backbone, len(classes), weights,
+                                        config.freeze_backbone, config.learning_rate,
+                                        config.head_width, config.fpn_width, precision)
     initial_epoch = 0
-    if state is not None:
+    if state is not None:  # the twin gets these weights at the epoch's start
         model.load_weights(str(run_dir / state["snapshot"]))
         initial_epoch = int(state["epoch"])
     train_gen.compute_shapes = val_gen.compute_shapes = shapes_callback(model)
 
     metadata = detector_card(classes, config.backbone, config.image_min_side,
                              config.image_max_side, "training",
-                             extra={"data": _data_record(config, val_gen, len(pseudo_ids))})
+                             extra={"data": _data_record(config, val_gen, len(pseudo_ids)),
+                                    "training_precision": precision})
     metadata.save(run_dir)
     (run_dir / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n",
                                        encoding="utf-8")
@@ -219,12 +225,13 @@ def train(config: TrainConfig, resume: bool = False,
     pseudo = (f" ({data['train_images']} hand-labelled + {len(pseudo_ids)} pseudo-labelled "
               f"from {config.pseudo_root}{weight})" if config.pseudo_root else "")
     images = data["train_images"] + len(pseudo_ids)
-    print(f"training {config.backbone} on {images} images{pseudo} "
+    print(f"training {config.backbone} ({precision}) on {images} images{pseudo} "
           f"({', '.join(classes)}), validating on {val_gen.size()}; run folder {run_dir}",
           flush=True)
     try:
         fit(model, train_gen, steps, config.epochs, initial_epoch=initial_epoch,
-            callbacks=kit_callbacks, verbose=1 if sys.stdout.isatty() else 2)
+            callbacks=kit_callbacks, verbose=1 if sys.stdout.isatty() else 2,
+            step_model=step_model)
     except KeyboardInterrupt:
         done = max(initial_epoch, resume_point.completed)
         path = run_dir / "snapshots" / "interrupted.h5"

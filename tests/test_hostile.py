@@ -11,6 +11,7 @@ import pytest
 from hostile import one_error_line, run_verb, tiny_voc, tree_digest
 
 from voc_tools import rename_journal
+from voc_tools.errors import GestureKitError
 from voc_tools.check import check_dataset
 from voc_tools.rename import apply_rename, plan_rename, undo_rename
 
@@ -243,6 +244,17 @@ def test_train_refuses_a_mosaic_chance_outside_0_to_1(small_voc: Path, tmp_path:
     argv = [str(small_voc), "--out", str(tmp_path / "run"), *TINY_TRAIN, "--mosaic", "1.5"]
     line = _refused("train", argv, capsys, small_voc)
     assert "--mosaic must be a chance from 0 to 1 (got 1.5)" in line
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_library_refuses_an_unknown_precision(small_voc: Path, tmp_path: Path) -> None:
+    from detector.config import TrainConfig
+    from detector.train import train
+
+    config = TrainConfig(root=str(small_voc), out=str(tmp_path / "run"), precision="float16")
+    with pytest.raises(GestureKitError, match="--precision must be one of auto, float32, "
+                                              "bfloat16 \\(got float16\\)"):
+        train(config)
     assert not (tmp_path / "run").exists()
 
 

@@ -24,7 +24,8 @@ def test_every_field_is_an_option() -> None:
     config = _cli_config("R", "--out", "O", "--backbone", "resnet50", "--epochs", "3",
                          "--steps", "7", "--batch-size", "2", "--image-min-side", "100",
                          "--image-max-side", "150", "--weights", "none", "--lr", "0.01",
-                         "--lr-schedule", "constant", "--ema-decay", "0.99", "--head-width", "16",
+                         "--lr-schedule", "constant", "--ema-decay", "0.99", "--precision", "float32",
+                         "--head-width", "16",
                          "--fpn-width", "24", "--freeze-backbone", "--no-random-transform",
                          "--strong-augment", "--mosaic", "0.5",
                          "--keep-best", "1", "--eval-every", "2", "--train-split", "t",
@@ -43,6 +44,13 @@ def test_a_run_saved_before_the_pyramid_option_resumes_with_its_256_pyramid(
     (tmp_path / "train_config.json").write_text(json.dumps(saved))
     config = resume_config(tmp_path)
     assert config.fpn_width == 256 and config.head_width == saved["head_width"]
+
+
+def test_a_run_saved_before_the_precision_option_resumes_in_float32(tmp_path: Path) -> None:
+    saved = asdict(TrainConfig(root="R", out=str(tmp_path)))
+    del saved["precision"]
+    (tmp_path / "train_config.json").write_text(json.dumps(saved))
+    assert resume_config(tmp_path).precision == "float32"
 
 
 def test_the_learning_rate_follows_the_weights_unless_set() -> None:

@@ -8,6 +8,7 @@ HELP = "train a RetinaNet detector on a VOC root (classes come from its classes.
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from detector.config import default  # TensorFlow-free: the library's defaults
+    from detector.precision import PRECISIONS
 
     parser.add_argument("root", metavar="ROOT",
                         help="VOC root with classes.txt and ImageSets/Main lists")
@@ -42,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ema-decay", type=float, default=default("ema_decay"),
                         help="evaluate and save an exponential moving average of the weights "
                              "with this decay, e.g. 0.998 (default %(default)s: off)")
+    parser.add_argument("--precision", choices=PRECISIONS, default=default("precision"),
+                        help="training compute: auto is bfloat16 mixed precision on a CPU "
+                             "with AVX512-BF16 or AMX-BF16 (about 1.15x faster steps), else "
+                             "float32; the model and its snapshots stay float32 "
+                             "(default %(default)s)")
     parser.add_argument("--head-width", type=int, default=default("head_width"),
                         help="filters per layer in the box/class heads (the paper's: 256; "
                              "default %(default)s)")
@@ -109,7 +115,8 @@ def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         epochs=default("epochs") if args.epochs is None else args.epochs,
         steps=args.steps, batch_size=args.batch_size, image_min_side=args.image_min_side,
         image_max_side=args.image_max_side, weights=args.weights, learning_rate=args.lr,
-        lr_schedule=args.lr_schedule, ema_decay=args.ema_decay, head_width=args.head_width, fpn_width=args.fpn_width,
+        lr_schedule=args.lr_schedule, ema_decay=args.ema_decay, precision=args.precision,
+        head_width=args.head_width, fpn_width=args.fpn_width,
         freeze_backbone=args.freeze_backbone, random_transform=args.random_transform,
         strong_augment=args.strong_augment, mosaic=args.mosaic,
         keep_best=args.keep_best, eval_every=args.eval_every, train_split=args.train_split,
