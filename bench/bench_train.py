@@ -5,7 +5,9 @@ Arms, each in a process of its own (interleaved over ``--repeats``), after ``--w
 
 * ``kit``: ``detector.loop.fit``, the kit's loop since issue 12: one compiled step of
   static shape (the generator pads every batch to one canvas), NumPy batches made in the
-  main thread between steps;
+  main thread between steps, in the default precision (bf16 mixed precision on a CPU with
+  bf16 instructions, see ``detector.precision``);
+* ``kit_float32``: the same in float32;
 * ``keras_fit``: ``model.fit(generator)`` on the same model and batches, the path the kit
   took before (Keras wraps the ``Sequence`` in ``tf.data.Dataset.from_generator``);
 * ``stock_train_py``: keras-retinanet 1.0.0's own ``bin/train.py main()`` (csv mode, from
@@ -56,12 +58,13 @@ FINGERS = dict(backbone="mobilenet224_1.0", head_width=64, fpn_width=256, image_
                image_max_side=384, batch_size=4)
 #: configuration -> (dataset, model settings, arms)
 CONFIGS = {
-    "main": ("main", MAIN, ("kit", "keras_fit")),
-    "main-fpn": ("main", {**MAIN, "fpn_width": 32}, ("kit",)),
-    "fingers": ("fingers", FINGERS, ("kit", "keras_fit", "stock_train_py", "yolov8n")),
-    "fingers-fpn": ("fingers", {**FINGERS, "fpn_width": 64}, ("kit",)),
+    "main": ("main", MAIN, ("kit", "kit_float32", "keras_fit")),
+    "main-fpn": ("main", {**MAIN, "fpn_width": 32}, ("kit", "kit_float32")),
+    "fingers": ("fingers", FINGERS, ("kit", "kit_float32", "keras_fit", "stock_train_py",
+                                     "yolov8n")),
+    "fingers-fpn": ("fingers", {**FINGERS, "fpn_width": 64}, ("kit", "kit_float32")),
 }
-REFERENCES = ("keras_fit", "stock_train_py", "yolov8n")
+REFERENCES = ("kit_float32", "keras_fit", "stock_train_py", "yolov8n")
 
 
 def sample_root(work: Path) -> Path:
@@ -138,7 +141,8 @@ def measure(arm: str, root: str, config: dict, steps: int, warmup: int) -> dict:
     import detector.compat  # noqa: F401
 
     from detector.loop import compiled_step, endless_batches
-    from detector.model import build_training_model, shapes_callback
+    from detector.model import shapes_callback, training_models
+    from detector.precision import training_precision
     from detector.train import TrainConfig, training_generators
     from voc_tools.classes import read_classes
 
@@ -146,12 +150,14 @@ def measure(arm: str, root: str, config: dict, steps: int, warmup: int) -> dict:
     train_config = TrainConfig(root=root, out="unused", weights="none", random_transform=True,
                                learning_rate=1e-3, **config)
     generator, _ = training_generators(train_config, classes, [])
-    model = build_training_model(train_config.backbone, len(classes), None, False, 1e-3,
-                                 train_config.head_width, train_config.fpn_width)
+    precision = ("float32" if arm != "kit" else training_precision(train_config.precision))
+    model, step_model = training_models(train_config.backbone, len(classes), None, False, 1e-3,
+                                        train_config.head_width, train_config.fpn_width,
+                                        precision)
     generator.compute_shapes = shapes_callback(model)
     images, clock = steps * train_config.batch_size, Clock()
-    if arm == "kit":
-        step, batches = compiled_step(model), endless_batches(generator)
+    if arm in ("kit", "kit_float32"):
+        step, batches = compiled_step(model, step_model), endless_batches(generator)
         for _ in range(warmup):
             step(next(batches))
         batch_seconds = 0.0
@@ -162,7 +168,8 @@ def measure(arm: str, root: str, config: dict, steps: int, warmup: int) -> dict:
             batch_seconds += time.perf_counter() - made
             float(step(batch)["loss"])
         clock.stop()
-        return clock.row(images, batch_seconds, list(generator.canvas))
+        return {**clock.row(images, batch_seconds, list(generator.canvas)),
+                "precision": precision}
     model.fit(generator, steps_per_epoch=warmup + steps + 1, epochs=1, verbose=0,
               callbacks=[keras_clock(clock, warmup, warmup + steps)])
     return clock.row(images, None, list(generator.canvas))
@@ -243,6 +250,7 @@ def run_arm(arm: str, root: Path, config: dict, args: argparse.Namespace) -> dic
 CURVE_ARMS = {"fingers": ("fingers", {}), "fingers-fpn": ("fingers-fpn", {}),
               "fingers-fpn-ema": ("fingers-fpn", {"ema_decay": 0.998}),
               "fingers-fpn-mosaic": ("fingers-fpn", {"mosaic": 0.5}),
+              "fingers-fpn-bf16": ("fingers-fpn", {"precision": "bfloat16"}),
               "yolov8n": ("", {})}
 
 
@@ -305,7 +313,9 @@ def ratios(results: dict) -> dict:
     out: dict = {}
     for name, arms in results.items():
         dataset = CONFIGS[name][0]
-        refs = {ref: row for other, rows in results.items() if CONFIGS[other][0] == dataset
+        same_data = [rows for other, rows in results.items()
+                     if CONFIGS[other][0] == dataset and other != name] + [arms]
+        refs = {ref: row for rows in same_data  # this configuration's own rows win
                 for ref, row in rows.items() if ref in REFERENCES and "images_per_s" in row}
         if "images_per_s" in arms.get("kit", {}):
             out[name] = {f"kit_over_{ref}": round(arms["kit"]["images_per_s"]
@@ -348,7 +358,8 @@ def write_report(report: dict) -> None:
                 lines.append(f"| {name} | {described} | {arm} | failed: {row['failed']} "
                              "| | | | | |")
                 continue
-            lines.append(f"| {name} | {described} | {arm} | {row['images_per_s']} | "
+            shown = f"{arm} ({row['precision']})" if "precision" in row else arm
+            lines.append(f"| {name} | {described} | {shown} | {row['images_per_s']} | "
                          + " | ".join(_cell(row[key]) for key in (
                              "cpu_s_per_image", "system_share_of_cpu", "cpu_utilisation",
                              "batch_making_share", "canvas")) + " |")
