@@ -1,12 +1,12 @@
 """Benchmark: bf16 mixed precision against float32 for the kit's training step (issue 12).
 
-Two copies of the kit's default training model (``TrainConfig``'s architecture, started
-from the shipped ``hands`` weights, the default start) on real frames (fingers, grouped
-split): one built under Keras' ``float32`` policy, one under ``mixed_bfloat16`` (bf16
-compute, float32 variables; the two outputs cast back to float32 for keras-retinanet's
-losses). Both start from the same weights and train on the same batches in the same
-order; their steps are timed in alternating blocks in one process, so both see the same
-machine load. Then each is scored by the kit's evaluator on the val split.
+The kit's default training model (``TrainConfig``'s architecture, started from the shipped
+``hands`` weights, the default start) on real frames (fingers, grouped split), built by
+``detector.model.training_models`` twice: in float32, and in bfloat16 (a float32 model
+trained by its bf16 twin, as ``gesturekit train --precision bfloat16`` runs). Both start
+from the same weights and train on the same batches in the same order; their steps are
+timed in alternating blocks in one process, so both see the same machine load. Then each
+float32 model is scored by the kit's evaluator on the val split.
 
 Results: ``bench/results/bf16.{json,md}``: seconds per step and images/s of each, the
 ratio, the loss of both along the run, and val mAP@0.5 of both after it.
@@ -31,30 +31,7 @@ from bench.bench_quality import prepare, score_detector  # noqa: E402
 from gesturekit.runtime.benchmark import cpu_flags, cpu_summary, package_version  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
-POLICIES = ("float32", "mixed_bfloat16")
-
-
-def build(policy: str, config, classes: list[str]):  # type: ignore[no-untyped-def]
-    """(training model with float32 outputs, the keras-retinanet model inside it)."""
-    from tensorflow import keras
-    from keras_retinanet import losses
-
-    from detector.model import build_training_model
-
-    keras.mixed_precision.set_global_policy(policy)
-    try:
-        inner = build_training_model(config.backbone, len(classes), config.weights,
-                                     False, config.learning_rate, config.head_width,
-                                     config.fpn_width, compile_model=False)
-        outputs = [keras.layers.Activation("linear", dtype="float32", name=f"{name}_float32")(
-            output) for name, output in zip(("regression", "classification"), inner.outputs)]
-        model = keras.Model(inner.inputs, outputs)
-        model.compile(loss=[losses.smooth_l1(), losses.focal()],
-                      optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate,
-                                                      clipnorm=0.001))
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
-    return model, inner
+POLICIES = ("float32", "bfloat16")  # detector.precision's names
 
 
 def run(root: Path, steps: int, block: int) -> dict:
@@ -65,24 +42,25 @@ def run(root: Path, steps: int, block: int) -> dict:
     from detector.config import TrainConfig, resolved
     from detector.engine import KerasModel
     from detector.loop import compiled_step
-    from detector.model import prediction_model, shapes_callback
+    from detector.model import prediction_model, shapes_callback, training_models
     from detector.train import training_generators
     from voc_tools.classes import read_classes
 
     classes = read_classes(root / "classes.txt")
     config = resolved(TrainConfig(root=str(root), out=str(root.parent / "unused")))
     tf.keras.utils.set_random_seed(0)
-    built = {policy: build(policy, config, classes) for policy in POLICIES}
-    built["mixed_bfloat16"][0].set_weights(built["float32"][0].get_weights())
+    built = {policy: training_models(config.backbone, len(classes), config.weights, False,
+                                     config.learning_rate, config.head_width,
+                                     config.fpn_width, policy) for policy in POLICIES}
+    start_weights = built["float32"][0].get_weights()
     generator, _ = training_generators(config, classes, [])
-    generator.compute_shapes = shapes_callback(built["float32"][1])
+    generator.compute_shapes = shapes_callback(built["float32"][0])
     batches = [generator[i % len(generator)] for i in range(steps)]
-    train_steps = {policy: compiled_step(model) for policy, (model, _) in built.items()}
-    for policy in POLICIES:  # trace once, untimed, on a throwaway copy of the weights
-        model = built[policy][0]
-        saved = model.get_weights()
+    train_steps = {policy: compiled_step(*pair) for policy, pair in built.items()}
+    for policy in POLICIES:  # trace once, untimed, then both start from the same weights
         train_steps[policy](batches[0])
-        model.set_weights(saved)
+        for model in built[policy]:
+            model.set_weights(start_weights)
     seconds = {policy: 0.0 for policy in POLICIES}
     cpu = {policy: 0.0 for policy in POLICIES}
     losses: dict[str, list[float]] = {policy: [] for policy in POLICIES}
@@ -101,7 +79,7 @@ def run(root: Path, steps: int, block: int) -> dict:
                          config.image_max_side, "training")
     scores = {}
     for policy in POLICIES:
-        detector = KerasModel(prediction_model(built[policy][1]), card, name=policy)
+        detector = KerasModel(prediction_model(built[policy][0]), card, name=policy)
         scores[policy] = score_detector(detector, root, "val")
     rows = {policy: {"s_per_step": round(seconds[policy] / steps, 4),
                      "images_per_s": round(steps * config.batch_size / seconds[policy], 2),
@@ -118,7 +96,7 @@ def run(root: Path, steps: int, block: int) -> dict:
                        "canvas": list(generator.canvas), "steps": steps, "block": block},
             "rows": rows, "losses": losses,
             "speed_ratio_bf16_over_float32": round(rows["float32"]["s_per_step"]
-                                                   / rows["mixed_bfloat16"]["s_per_step"], 3)}
+                                                   / rows["bfloat16"]["s_per_step"], 3)}
 
 
 def write_report(report: dict) -> None:
@@ -135,7 +113,7 @@ def write_report(report: dict) -> None:
              f" lr {config['learning_rate']:g}: {config['steps']} steps on fingers' grouped "
              f"train split, the same batches for both, timed in alternating blocks of "
              f"{config['block']}; val mAP@0.5 by the kit's evaluator after the steps.", "",
-             "| policy | s/step | images/s | CPU s/step | first loss | mean loss, last block "
+             "| precision | s/step | images/s | CPU s/step | first loss | mean loss, last block "
              "| val mAP@0.5 | val ms/image |", "|---|---|---|---|---|---|---|---|"]
     for policy, row in report["rows"].items():
         lines.append(f"| {policy} | " + " | ".join(str(row[key]) for key in (
