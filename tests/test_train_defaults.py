@@ -24,7 +24,7 @@ def test_every_field_is_an_option() -> None:
     config = _cli_config("R", "--out", "O", "--backbone", "resnet50", "--epochs", "3",
                          "--steps", "7", "--batch-size", "2", "--image-min-side", "100",
                          "--image-max-side", "150", "--weights", "none", "--lr", "0.01",
-                         "--lr-schedule", "constant", "--ema-decay", "0.99", "--precision", "float32",
+                         "--lr-schedule", "constant", "--ema-decay", "0.99", "--precision", "bfloat16",
                          "--head-width", "16",
                          "--fpn-width", "24", "--freeze-backbone", "--no-random-transform",
                          "--strong-augment", "--mosaic", "0.5",

@@ -44,10 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="evaluate and save an exponential moving average of the weights "
                              "with this decay, e.g. 0.998 (default %(default)s: off)")
     parser.add_argument("--precision", choices=PRECISIONS, default=default("precision"),
-                        help="training compute: auto is bfloat16 mixed precision on a CPU "
-                             "with AVX512-BF16 or AMX-BF16 (about 1.15x faster steps), else "
-                             "float32; the model and its snapshots stay float32 "
-                             "(default %(default)s)")
+                        help="training compute: bfloat16 mixed precision takes 1.0-1.2x "
+                             "less CPU on a CPU with AVX512-BF16 or AMX-BF16 but ended "
+                             "0.02-0.04 lower in val mAP on the main job; auto: bfloat16 "
+                             "where the CPU has those, else float32. The model and its "
+                             "snapshots stay float32 (default %(default)s)")
     parser.add_argument("--head-width", type=int, default=default("head_width"),
                         help="filters per layer in the box/class heads (the paper's: 256; "
                              "default %(default)s)")
