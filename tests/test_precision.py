@@ -117,7 +117,7 @@ def test_a_bf16_run_trains_like_float32_and_saves_float32_snapshots(tmp_path: Pa
     from detector.config import TrainConfig
     from detector.inference import load_keras_model
     from detector.run_log import read_metrics
-    from detector.train import train
+    from detector.train import resume_config, train
     from sample_voc import build_sample_voc
 
     root = build_sample_voc(tmp_path / "data", videos=2, frames=6)
@@ -138,3 +138,6 @@ def test_a_bf16_run_trains_like_float32_and_saves_float32_snapshots(tmp_path: Pa
     snapshot = load_keras_model(runs["bfloat16"] / rows["bfloat16"][-1]["snapshot"],
                                 "mobilenet128_0.25")
     assert {layer.compute_dtype for layer in snapshot.layers[1:]} == {"float32"}
+    resumed = train(resume_config(runs["bfloat16"], epochs=3), resume=True)
+    assert [int(row["epoch"]) for row in read_metrics(resumed)] == [1, 2, 3]
+    assert np.isfinite(float(read_metrics(resumed)[-1]["loss"]))
