@@ -120,10 +120,19 @@ def test_a_bf16_run_trains_like_float32_and_saves_float32_snapshots(tmp_path: Pa
     from detector.train import resume_config, train
     from sample_voc import build_sample_voc
 
+    from detector.inference import save_h5
+    from detector.model import build_training_model
+    from voc_tools.classes import read_classes
+
     root = build_sample_voc(tmp_path / "data", videos=2, frames=6)
+    # one start for both runs, saved once: initialisers drawn in each run depend on what the
+    # process built before, so "from scratch" twice is not the same start in a long session
+    start = tmp_path / "start.h5"
+    save_h5(build_training_model("mobilenet128_0.25", len(read_classes(root / "classes.txt")),
+                                 None, False, 1e-3, 16, 16), start)
     runs = {}
     for name in ("float32", "bfloat16"):
-        config = TrainConfig(root=str(root), out=str(tmp_path / name), weights="none",
+        config = TrainConfig(root=str(root), out=str(tmp_path / name), weights=str(start),
                              backbone="mobilenet128_0.25", head_width=16, fpn_width=16,
                              image_min_side=96, image_max_side=128, batch_size=2,
                              epochs=2, steps=3, learning_rate=1e-3, keep_best=1,
