@@ -45,11 +45,12 @@ def bf16_twin(model, build: Callable, losses: dict[str, Callable]):  # type: ign
     set on the model drives the twin's steps."""
     from tensorflow import keras
 
+    previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
         inner = build()
     finally:
-        keras.mixed_precision.set_global_policy("float32")
+        keras.mixed_precision.set_global_policy(previous)
     inputs = keras.Input(inner.input_shape[1:], name="image")
     outputs = [keras.layers.Activation("linear", dtype="float32", name=name)(output)
                for name, output in zip(model.output_names, inner(inputs))]

@@ -69,6 +69,17 @@ def test_twin_computes_in_bf16_with_the_models_weights_and_optimizer() -> None:
     assert keras.mixed_precision.global_policy().name == "float32"
 
 
+def test_twin_restores_the_callers_policy_not_float32() -> None:
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = _architecture()
+        model.compile(optimizer=keras.optimizers.SGD(0.05), loss=_losses())
+        precision.bf16_twin(model, _architecture, _losses())
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
 def test_fit_trains_the_model_through_its_twin_like_float32() -> None:
     model, twin = _model_and_twin(0.05)
     start = model.get_weights()
