@@ -253,6 +253,8 @@ CURVE_ARMS = {"fingers": ("fingers", {}), "fingers-fpn": ("fingers-fpn", {}),
               "fingers-fpn-bf16": ("fingers-fpn", {"precision": "bfloat16"}),
               "fingers-fpn-seed1": ("fingers-fpn", {"seed": 1}),
               "fingers-fpn-mosaic-seed1": ("fingers-fpn", {"mosaic": 0.5, "seed": 1}),
+              "fingers-fpn-gn": ("fingers-fpn", {"head_norm": "group"}),
+              "fingers-fpn-gn-seed1": ("fingers-fpn", {"head_norm": "group", "seed": 1}),
               "yolov8n": ("", {})}
 
 

@@ -39,6 +39,7 @@ class TrainConfig:
     learning_rate: float | None = None
     head_width: int = 32
     fpn_width: int = 32
+    head_norm: str | None = None
     lr_schedule: str = "cosine"
     ema_decay: float = 0.0
     precision: str = "float32"
@@ -54,7 +55,11 @@ class TrainConfig:
 
 #: What a run folder's train_config.json lacked before a field existed: the value those
 #: runs were trained with (not today's default), so old runs resume as they were built.
-LEGACY_VALUES = {"fpn_width": 256, "ema_decay": 0.0, "mosaic": 0.0, "precision": "float32"}
+LEGACY_VALUES = {"fpn_width": 256, "ema_decay": 0.0, "mosaic": 0.0, "precision": "float32",
+                 "head_norm": "none"}
+#: What ``TrainConfig.head_norm`` accepts: keras-retinanet's heads as they are, or with
+#: GroupNorm after each of their four convolutions (as FCOS and later RetinaNets do).
+HEAD_NORMS = ("none", "group")
 
 
 def default(name: str, config: type = TrainConfig):  # type: ignore[no-untyped-def]
@@ -79,7 +84,20 @@ def default_learning_rate(weights: str) -> float:
 
 
 def resolved(config: TrainConfig) -> TrainConfig:
-    """``config`` with the learning rate left to the weights (None) filled in."""
+    """``config`` with the learning rate and head norm left to the weights (None) filled in."""
     if config.learning_rate is None:
         config = replace(config, learning_rate=default_learning_rate(config.weights))
+    if config.head_norm is None:
+        config = replace(config, head_norm=default_head_norm(config.weights))
     return config
+
+
+def default_head_norm(weights: str) -> str:
+    """GroupNorm heads when the heads start from random weights (``none``, ``imagenet``):
+    from scratch they train without keras-retinanet's loss spikes (:func:`detector.model.
+    group_normed`). Weights from a file keep the head they were trained with."""
+    if weights in ("none", "", "imagenet"):
+        return "group"
+    from .hands import stored_head_norm
+
+    return stored_head_norm(weights)

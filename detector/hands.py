@@ -19,7 +19,9 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 HANDS_WEIGHTS = WEIGHTS_DIR / "hands.h5"
 HANDS_CARD = WEIGHTS_DIR / "hands.json"
 #: TrainConfig fields the shipped model fixes (a fine-tuned model must be built the same)
-ARCHITECTURE = ("backbone", "head_width", "fpn_width")
+ARCHITECTURE = ("backbone", "head_width", "fpn_width", "head_norm")
+#: What a card written before a field existed holds for it
+CARD_DEFAULTS = {"head_norm": "none"}
 
 
 def hand_weights(weights: str | None) -> Path | None:
@@ -50,7 +52,7 @@ def hands_card(weights: Path | None = None) -> dict:
 def architecture_mismatch(values: dict, weights: Path | None = None) -> str | None:
     """Why a model with these TrainConfig ``values`` cannot start from the hand-pretrained
     ``weights`` (default: the shipped ones; one line), or None when it can."""
-    card = hands_card(weights)
+    card = {**CARD_DEFAULTS, **hands_card(weights)}
     wrong = [f"{name} {values[name]} (the hand model's is {card[name]})"
              for name in ARCHITECTURE if values[name] != card[name]]
     if not wrong:
@@ -65,7 +67,8 @@ def _hand_model(card: dict, weights: str | Path):  # type: ignore[no-untyped-def
     from .model import build_training_model
 
     model = build_training_model(card["backbone"], 1, None, False, 1e-4, card["head_width"],
-                                 card["fpn_width"], compile_model=False)
+                                 card["fpn_width"], compile_model=False,
+                                 head_norm=card.get("head_norm", CARD_DEFAULTS["head_norm"]))
     model.load_weights(str(weights))
     return model
 
@@ -152,3 +155,24 @@ def card_markdown(card: dict) -> str:
     lines += ["", "## Recipe", "", "```json", json.dumps(card["recipe"], indent=2), "```", "",
               "## Limits", ""] + [f"- {line}" for line in card.get("limits", [])]
     return "\n".join(lines) + "\n"
+
+
+def stored_head_norm(weights: str | Path) -> str:
+    """The head norm (``detector.model.HEAD_NORMS``) of the network saved in the .h5
+    ``weights``: from the card of hand-pretrained weights, else "group" when the file
+    holds GroupNorm head layers, so a model that loads them is built the same way."""
+    hand = hand_weights(str(weights))
+    if hand is not None:
+        return {**CARD_DEFAULTS, **hands_card(hand)}["head_norm"]
+    import h5py
+
+    if not Path(weights).is_file():
+        raise GestureKitError("weights file not found", weights)
+    names: list[str] = []
+    try:
+        with h5py.File(str(weights), "r") as saved:
+            saved.visit(names.append)
+    except OSError as err:
+        raise GestureKitError(f"cannot read weights ({str(err).splitlines()[0]})",
+                              weights) from None
+    return "group" if any("pyramid_classification_0_gn" in name for name in names) else "none"

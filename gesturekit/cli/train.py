@@ -7,7 +7,7 @@ HELP = "train a RetinaNet detector on a VOC root (classes come from its classes.
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from detector.config import default  # TensorFlow-free: the library's defaults
+    from detector.config import HEAD_NORMS, default  # TensorFlow-free: the library's defaults
     from detector.precision import PRECISIONS
 
     parser.add_argument("root", metavar="ROOT",
@@ -55,6 +55,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fpn-width", type=int, default=default("fpn_width"),
                         help="filters per feature-pyramid level (keras-retinanet's: 256; "
                              "default %(default)s)")
+    parser.add_argument("--head-norm", choices=HEAD_NORMS, default=default("head_norm"),
+                        help="group: GroupNorm in the box/class heads, which trains from "
+                             "random weights without loss spikes; none: keras-retinanet's "
+                             "heads (default: group when the heads start from random "
+                             "weights, none and imagenet; else as the weights were trained)")
     parser.add_argument("--freeze-backbone", action=argparse.BooleanOptionalAction,
                         default=default("freeze_backbone"),
                         help="keep the backbone's weights fixed, train only the pyramid and heads "
@@ -117,7 +122,7 @@ def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         steps=args.steps, batch_size=args.batch_size, image_min_side=args.image_min_side,
         image_max_side=args.image_max_side, weights=args.weights, learning_rate=args.lr,
         lr_schedule=args.lr_schedule, ema_decay=args.ema_decay, precision=args.precision,
-        head_width=args.head_width, fpn_width=args.fpn_width,
+        head_width=args.head_width, fpn_width=args.fpn_width, head_norm=args.head_norm,
         freeze_backbone=args.freeze_backbone, random_transform=args.random_transform,
         strong_augment=args.strong_augment, mosaic=args.mosaic,
         keep_best=args.keep_best, eval_every=args.eval_every, train_split=args.train_split,
