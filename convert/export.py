@@ -228,10 +228,13 @@ def export_model(config: ExportConfig, force: bool = False) -> ExportResult:
         result.files["onnx"] = export_onnx(source.saved_model, card, out / ONNX_FILE)
         info["timings_s"]["onnx"] = round(time.perf_counter() - start, 2)
     raw = settings = None
-    ir_model = None
     if "openvino" in formats:
         ir_model, raw, settings = _build_openvino(source, card, batch, info)
         card.files["openvino_fp32"] = IR_FILE
+        # Saved before INT8: NNCF's quantization of ``raw`` changed constants that this
+        # model shares in memory (a GroupNorm-head detector's FP32 IR then scored val mAP
+        # 0.0). The card's rt_info part (no files, no export record) is final already.
+        result.files["openvino_fp32"] = save_ir(ir_model, out / IR_FILE, card)
     int8_model = None
     if precision == "int8":
         from .quantize import calibration_images, quantize_int8
@@ -243,9 +246,6 @@ def export_model(config: ExportConfig, force: bool = False) -> ExportResult:
         info["int8"] = {"calibration": f"{len(images)} images of {calib} train split",
                         "quantized": "network only; NMS, TopK and padding stay float"}
         card.files["openvino_int8"] = IR_INT8_FILE
-    # Save every IR with the finished card in its rt_info, then record checksums.
-    if ir_model is not None:
-        result.files["openvino_fp32"] = save_ir(ir_model, out / IR_FILE, card)
     if int8_model is not None:
         result.files["openvino_int8"] = save_ir(int8_model, out / IR_INT8_FILE, card)
     for path in list(result.files.values()):
