@@ -21,7 +21,8 @@ class TrainConfig:
     ``weights``. ``precision``: float32; "bfloat16" trains in bf16 mixed precision and
     "auto" does so where the CPU computes bf16 natively (:mod:`detector.precision`). On
     the main job bf16 ended 0.02-0.04 lower in val mAP in both seeds measured, for 1.0-1.2x
-    less CPU, so it is not the default."""
+    less CPU, so it is not the default. ``head_norm`` None: :func:`default_head_norm` for
+    ``weights`` ("group" puts GroupNorm in the heads, :func:`detector.model.group_normed`)."""
 
     root: str
     out: str
@@ -93,11 +94,13 @@ def resolved(config: TrainConfig) -> TrainConfig:
 
 
 def default_head_norm(weights: str) -> str:
-    """GroupNorm heads when the heads start from random weights (``none``, ``imagenet``):
-    from scratch they train without keras-retinanet's loss spikes (:func:`detector.model.
-    group_normed`). Weights from a file keep the head they were trained with."""
+    """keras-retinanet's heads ("none") when the heads start from random weights (``none``,
+    ``imagenet``); weights from a file keep the head they were trained with. GroupNorm
+    heads train from scratch without loss spikes and to a lower loss, but on the fingers
+    set their val mAP@0.5 after 30 CPU-minutes was 0.164 against 0.178/0.206 without
+    (``bench/results/train.md``), so they are an option (``head_norm="group"``)."""
     if weights in ("none", "", "imagenet"):
-        return "group"
+        return "none"
     from .hands import stored_head_norm
 
     return stored_head_norm(weights)
