@@ -258,6 +258,21 @@ def test_train_library_refuses_an_unknown_precision(small_voc: Path, tmp_path: P
     assert not (tmp_path / "run").exists()
 
 
+def test_train_library_refuses_an_unknown_head_norm_and_a_head_the_hands_lack(
+        small_voc: Path, tmp_path: Path) -> None:
+    from detector.config import TrainConfig
+    from detector.train import train
+
+    for head_norm, message in (("batch", "--head-norm must be one of none, group \\(got batch\\)"),
+                               ("group", "--weights hands fixes the architecture: head_norm "
+                                         "group \\(the hand model's is none\\)")):
+        config = TrainConfig(root=str(small_voc), out=str(tmp_path / "run"),
+                             head_norm=head_norm)
+        with pytest.raises(GestureKitError, match=message):
+            train(config)
+        assert not (tmp_path / "run").exists()
+
+
 def test_train_refuses_train_val_overlap(small_voc: Path, tmp_path: Path, capsys) -> None:
     root = tmp_path / "voc"
     import shutil

@@ -21,3 +21,39 @@ def test_narrow_pyramid_feeds_narrow_heads_and_converts() -> None:
     boxes, scores, labels = prediction_model(model).predict(
         np.zeros((1, 96, 128, 3), "float32"), verbose=0)
     assert boxes.shape == (1, 300, 4) and scores.shape == labels.shape == (1, 300)
+
+
+def test_group_norm_heads_normalise_every_hidden_layer_and_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+    from tensorflow import keras
+
+    from detector.hands import HANDS_WEIGHTS, stored_head_norm
+    from detector.inference import load_keras_model
+    from voc_tools.errors import GestureKitError
+
+    model = build_training_model("mobilenet128_0.25", 2, None, False, 1e-3, head_width=16,
+                                 fpn_width=16, head_norm="group")
+    for head, prefix in (("classification_submodel", "pyramid_classification"),
+                         ("regression_submodel", "pyramid_regression")):
+        layers = {layer.name: layer for layer in model.get_layer(head).layers}
+        for i in range(4):
+            assert layers[f"{prefix}_{i}"].activation is keras.activations.linear
+            norm = layers[f"{prefix}_{i}_gn"]
+            assert isinstance(norm, keras.layers.GroupNormalization) and norm.groups == 2
+            assert isinstance(layers[f"{prefix}_{i}_relu"], keras.layers.ReLU)
+    # the classification prior (bias -log((1-0.01)/0.01)) is keras-retinanet's
+    bias = model.get_layer("classification_submodel").get_layer(
+        "pyramid_classification").get_weights()[1]
+    np.testing.assert_allclose(bias, -np.log(99.0), rtol=1e-5)
+    saved = tmp_path / "gn.h5"
+    model.save(str(saved))
+    assert stored_head_norm(saved) == "group"
+    assert stored_head_norm(HANDS_WEIGHTS) == "none"
+    loaded = load_keras_model(saved, "mobilenet128_0.25")
+    image = np.random.default_rng(0).uniform(-1, 1, (1, 96, 128, 3)).astype("float32")
+    for ours, theirs in zip(model.predict(image, verbose=0), loaded.predict(image, verbose=0)):
+        np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    with pytest.raises(GestureKitError, match="weights file not found"):
+        stored_head_norm(tmp_path / "missing.h5")
+    with pytest.raises(GestureKitError, match="--head-norm must be one of none, group"):
+        head_submodels(2, 16, 16, "batch")

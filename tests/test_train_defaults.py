@@ -25,7 +25,7 @@ def test_every_field_is_an_option() -> None:
                          "--steps", "7", "--batch-size", "2", "--image-min-side", "100",
                          "--image-max-side", "150", "--weights", "none", "--lr", "0.01",
                          "--lr-schedule", "constant", "--ema-decay", "0.99", "--precision", "bfloat16",
-                         "--head-width", "16",
+                         "--head-width", "16", "--head-norm", "group",
                          "--fpn-width", "24", "--freeze-backbone", "--no-random-transform",
                          "--strong-augment", "--mosaic", "0.5",
                          "--keep-best", "1", "--eval-every", "2", "--train-split", "t",
@@ -68,3 +68,24 @@ def test_the_defaults_are_the_shipped_hand_models_architecture() -> None:
     card = hands_card()
     assert (defaults.image_min_side, defaults.image_max_side) == (
         card["image_min_side"], card["image_max_side"])
+
+
+def test_the_head_norm_follows_the_weights_unless_set(tmp_path: Path) -> None:
+    from detector.model import build_training_model
+
+    assert resolved(TrainConfig(root="R", out="O")).head_norm == "none"  # the shipped hands
+    assert resolved(TrainConfig(root="R", out="O", weights="none")).head_norm == "none"
+    grouped = tmp_path / "grouped.h5"
+    build_training_model("mobilenet128_0.25", 1, None, False, 1e-3, head_width=8,
+                         fpn_width=8, head_norm="group").save(str(grouped))
+    assert resolved(TrainConfig(root="R", out="O", weights=str(grouped))).head_norm == "group"
+    assert resolved(_cli_config("R", "--out", "O", "--weights", "none",
+                                "--head-norm", "group")).head_norm == "group"
+
+
+def test_a_run_saved_before_the_head_norm_option_resumes_with_plain_heads(
+        tmp_path: Path) -> None:
+    saved = asdict(TrainConfig(root="R", out=str(tmp_path)))
+    del saved["head_norm"]
+    (tmp_path / "train_config.json").write_text(json.dumps(saved))
+    assert resume_config(tmp_path).head_norm == "none"
