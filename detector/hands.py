@@ -51,10 +51,11 @@ def hands_card(weights: Path | None = None) -> dict:
 
 def architecture_mismatch(values: dict, weights: Path | None = None) -> str | None:
     """Why a model with these TrainConfig ``values`` cannot start from the hand-pretrained
-    ``weights`` (default: the shipped ones; one line), or None when it can."""
+    ``weights`` (default: the shipped ones; one line), or None when it can. A value None
+    is left to the weights."""
     card = {**CARD_DEFAULTS, **hands_card(weights)}
     wrong = [f"{name} {values[name]} (the hand model's is {card[name]})"
-             for name in ARCHITECTURE if values[name] != card[name]]
+             for name in ARCHITECTURE if values[name] not in (None, card[name])]
     if not wrong:
         return None
     return ("--weights hands fixes the architecture: " + "; ".join(wrong) +
