@@ -42,10 +42,14 @@ def _blur_and_gray(effects: Iterator[Callable]) -> Iterator[Callable]:
 
 
 def augmentation(random_transform: bool, strong: bool) -> tuple[Iterator, Iterator | None]:
-    """(transform generator, visual effect generator) for a training generator."""
+    """(transform generator, visual effect generator) for a training generator. The
+    transforms draw from a generator seeded by NumPy's global one (which
+    ``tf.keras.utils.set_random_seed`` seeds): keras-retinanet's own default is an
+    unseeded ``RandomState``, so ``--seed`` did not repeat a run's batches."""
+    prng = np.random.RandomState(np.random.randint(2**31))
     if strong:
         transform = random_transform_generator(
-            min_rotation=-0.1, max_rotation=0.1, min_translation=(-0.2, -0.2),
+            prng=prng, min_rotation=-0.1, max_rotation=0.1, min_translation=(-0.2, -0.2),
             max_translation=(0.2, 0.2), min_shear=-0.1, max_shear=0.1,
             min_scaling=(0.6, 0.6), max_scaling=(1.4, 1.4), flip_x_chance=0.5)
         effects = _blur_and_gray(random_visual_effect_generator(
@@ -54,11 +58,11 @@ def augmentation(random_transform: bool, strong: bool) -> tuple[Iterator, Iterat
         return transform, effects
     if random_transform:
         transform = random_transform_generator(
-            min_rotation=-0.1, max_rotation=0.1, min_translation=(-0.1, -0.1),
+            prng=prng, min_rotation=-0.1, max_rotation=0.1, min_translation=(-0.1, -0.1),
             max_translation=(0.1, 0.1), min_shear=-0.1, max_shear=0.1,
             min_scaling=(0.9, 0.9), max_scaling=(1.1, 1.1), flip_x_chance=0.5)
         effects = random_visual_effect_generator(
             contrast_range=(0.9, 1.1), brightness_range=(-.1, .1),
             hue_range=(-0.05, 0.05), saturation_range=(0.95, 1.05))
         return transform, effects
-    return random_transform_generator(flip_x_chance=0.5), None
+    return random_transform_generator(prng=prng, flip_x_chance=0.5), None

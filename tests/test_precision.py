@@ -123,9 +123,9 @@ def test_weights_a_callback_sets_at_epoch_begin_reach_the_twin() -> None:
 @pytest.mark.slow
 def test_a_bf16_run_trains_like_float32_and_saves_float32_snapshots(tmp_path: Path) -> None:
     """A real RetinaNet on the sample: the same start and batches in both precisions; the
-    bf16 run logs the same names and finite losses, its snapshot is float32 (loss closeness
-    is checked from one start in the compiled-step test above; over whole runs in a long
-    pytest session it was not reproducible)."""
+    bf16 run logs the same names and losses within 10%, its snapshot is float32. (The
+    batches were not the same until the augmentation's generator was seeded: the losses
+    then differed by up to 45% in long pytest sessions.)"""
     from detector.card import load_card
     from detector.config import TrainConfig
     from detector.inference import load_keras_model
@@ -155,7 +155,7 @@ def test_a_bf16_run_trains_like_float32_and_saves_float32_snapshots(tmp_path: Pa
     assert list(rows["bfloat16"][0]) == list(rows["float32"][0])
     for key in ("loss", "regression_loss", "classification_loss", "val_loss"):
         ours, theirs = (float(rows[name][0][key]) for name in ("bfloat16", "float32"))
-        assert np.isfinite(ours) and np.isfinite(theirs), key
+        assert np.isfinite(ours) and abs(ours - theirs) <= 0.1 * abs(theirs), key
     assert load_card(runs["bfloat16"]).extra["training_precision"] == "bfloat16"
     snapshot = load_keras_model(runs["bfloat16"] / rows["bfloat16"][-1]["snapshot"],
                                 "mobilenet128_0.25")
