@@ -229,7 +229,8 @@ def test_bad_model_path_is_one_line(cli_main, tmp_path, capsys) -> None:  # type
 def test_group_norm_heads_export_with_parity_and_int8(tmp_path: Path) -> None:
     """A detector with GroupNorm heads (``--head-norm group``) exports to ONNX, FP32 and
     INT8 IR: the FP32 IR matches Keras, and quantizing INT8 leaves it so (NNCF once
-    changed the GroupNorm constants the FP32 IR shares in memory: val mAP 0.0)."""
+    changed the GroupNorm constants the FP32 IR shares in memory: val mAP 0.0). Its INT8
+    model is much worse than FP32, so only that it runs is checked."""
     from gesturekit.runtime.backends import load_detector
     from sample_voc import build_sample_voc
     from voc_tools.image_io import read_image_bgr
@@ -258,7 +259,15 @@ def test_group_norm_heads_export_with_parity_and_int8(tmp_path: Path) -> None:
         found += len(reference)
         assert _matched(reference, fp32.detect(image)), image_id
     assert found > 0, "the trained model found nothing; parity would be vacuous"
+    from detector.evaluate import collect, evaluate_detections
+
     report = json.loads((out / "export_report.json").read_text())
     assert set(report["map"]) == {"fp32", "bf16", "int8"}
-    # INT8 of a 20-step model is noisy, but a broken quantization finds nothing at all
-    assert report["map"]["int8"] > 0.05 and report["map"]["fp32"] > 0.05
+    detections, annotations = collect(keras, layout, layout.read_split("val"), progress=False)
+    keras_map = float(evaluate_detections(detections, annotations, keras.classes).map)
+    assert keras_map > 0, "the trained model scores nothing; the comparison would be vacuous"
+    # the saved FP32 IR scores as Keras does (it scored 0.0 when quantization changed it)
+    assert abs(report["map"]["fp32"] - keras_map) <= 0.01
+    # INT8 runs and finds hands, but GroupNorm heads quantize poorly (0.04 against Keras'
+    # 0.23 on this model; the README says so), so only that is checked
+    assert report["map"]["int8"] > 0
