@@ -61,6 +61,9 @@ LEGACY_VALUES = {"fpn_width": 256, "ema_decay": 0.0, "mosaic": 0.0, "precision":
 #: What ``TrainConfig.head_norm`` accepts: keras-retinanet's heads as they are, or with
 #: GroupNorm after each of their four convolutions (as FCOS and later RetinaNets do).
 HEAD_NORMS = ("none", "group")
+#: The name a GroupNorm head layer takes after its convolution's (``pyramid_*_0_gn``); how
+#: a saved network shows it has GroupNorm heads.
+GROUP_NORM_SUFFIX = "_gn"
 
 
 def default(name: str, config: type = TrainConfig):  # type: ignore[no-untyped-def]

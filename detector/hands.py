@@ -14,6 +14,8 @@ from pathlib import Path
 
 from voc_tools.errors import GestureKitError
 
+from .config import GROUP_NORM_SUFFIX
+
 HANDS = "hands"
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 HANDS_WEIGHTS = WEIGHTS_DIR / "hands.h5"
@@ -176,4 +178,5 @@ def stored_head_norm(weights: str | Path) -> str:
     except OSError as err:
         raise GestureKitError(f"cannot read weights ({str(err).splitlines()[0]})",
                               weights) from None
-    return "group" if any("pyramid_classification_0_gn" in name for name in names) else "none"
+    marker = "pyramid_classification_0" + GROUP_NORM_SUFFIX
+    return "group" if any(marker in name for name in names) else "none"

@@ -6,7 +6,7 @@ from pathlib import Path
 from voc_tools.errors import GestureKitError
 
 from . import compat  # noqa: F401
-from .config import HEAD_NORMS
+from .config import GROUP_NORM_SUFFIX, HEAD_NORMS
 from .hands import hand_weights, load_hands_weights
 from keras_retinanet import losses, models  # noqa: E402
 from keras_retinanet.utils.anchors import make_shapes_callback  # noqa: E402
@@ -87,7 +87,7 @@ def group_normed(head, width: int):  # type: ignore[no-untyped-def]
         outputs = layer(outputs)
         if hidden:
             outputs = keras.layers.GroupNormalization(
-                max(1, width // CHANNELS_PER_GROUP), name=f"{layer.name}_gn")(outputs)
+                max(1, width // CHANNELS_PER_GROUP), name=layer.name + GROUP_NORM_SUFFIX)(outputs)
             outputs = keras.layers.ReLU(name=f"{layer.name}_relu")(outputs)
     return keras.Model(inputs, outputs, name=head.name)
 
