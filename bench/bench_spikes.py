@@ -25,10 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_quality import RECIPE, prepare  # noqa: E402
+from detector.config import HEAD_NORMS  # noqa: E402
 from gesturekit.runtime.benchmark import cpu_summary, package_version  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"
-HEAD_NORMS = ("none", "group")
 SPIKE = 3.0  # classification loss; the step median is ~0.5 early in these runs
 BLOCK = 200
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, fields, replace
 
+from voc_tools.errors import GestureKitError
+
 
 @dataclass
 class TrainConfig:
@@ -107,3 +109,9 @@ def default_head_norm(weights: str) -> str:
     from .hands import stored_head_norm
 
     return stored_head_norm(weights)
+
+
+def check_head_norm(norm: str | None) -> None:
+    """Refuse, in one line, a head norm that is not one of :data:`HEAD_NORMS`."""
+    if norm not in HEAD_NORMS:
+        raise GestureKitError(f"--head-norm must be one of {', '.join(HEAD_NORMS)} (got {norm})")

@@ -161,7 +161,7 @@ def card_markdown(card: dict) -> str:
 
 
 def stored_head_norm(weights: str | Path) -> str:
-    """The head norm (``detector.model.HEAD_NORMS``) of the network saved in the .h5
+    """The head norm (``detector.config.HEAD_NORMS``) of the network saved in the .h5
     ``weights``: from the card of hand-pretrained weights, else "group" when the file
     holds GroupNorm head layers, so a model that loads them is built the same way."""
     hand = hand_weights(str(weights))

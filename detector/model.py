@@ -6,7 +6,7 @@ from pathlib import Path
 from voc_tools.errors import GestureKitError
 
 from . import compat  # noqa: F401
-from .config import GROUP_NORM_SUFFIX, HEAD_NORMS
+from .config import GROUP_NORM_SUFFIX, check_head_norm
 from .hands import hand_weights, load_hands_weights
 from keras_retinanet import losses, models  # noqa: E402
 from keras_retinanet.utils.anchors import make_shapes_callback  # noqa: E402
@@ -46,15 +46,14 @@ CHANNELS_PER_GROUP = 8
 def head_submodels(num_classes: int, width: int, fpn_width: int = 256,
                    norm: str = "none") -> list | None:
     """keras-retinanet's regression/classification heads with ``width`` filters per layer,
-    reading ``fpn_width``-channel pyramid levels, with ``norm`` (:data:`HEAD_NORMS`).
+    reading ``fpn_width``-channel pyramid levels, with ``norm`` (``detector.config.HEAD_NORMS``).
 
     256/256 without norm is the paper's model (``None``: keras-retinanet's own default). A
     narrower head is the light option: the head dominates RetinaNet's cost on a CPU.
     """
     if width == 256 and fpn_width == 256 and norm == "none":
         return None
-    if norm not in HEAD_NORMS:
-        raise GestureKitError(f"--head-norm must be one of {', '.join(HEAD_NORMS)} (got {norm})")
+    check_head_norm(norm)
     from keras_retinanet.models.retinanet import (AnchorParameters,
                                                   default_classification_model,
                                                   default_regression_model)

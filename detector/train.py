@@ -13,7 +13,7 @@ from voc_tools.layout import VocLayout
 from voc_tools.outputs import check_output_folder, refuse_inside
 
 from . import compat  # noqa: F401
-from .config import HEAD_NORMS, LEGACY_VALUES, TrainConfig, resolved  # noqa: F401
+from .config import LEGACY_VALUES, TrainConfig, check_head_norm, resolved  # noqa: F401
 from tensorflow import keras  # noqa: E402
 
 from .augment import augmentation  # noqa: E402
@@ -83,9 +83,7 @@ def _validate(config: TrainConfig) -> None:
             raise GestureKitError(f"{flag} must be at least {least} (got {value})")
     if not 0.0 <= config.mosaic <= 1.0:
         raise GestureKitError(f"--mosaic must be a chance from 0 to 1 (got {config.mosaic})")
-    if config.head_norm not in HEAD_NORMS:
-        raise GestureKitError(f"--head-norm must be one of {', '.join(HEAD_NORMS)} "
-                              f"(got {config.head_norm})")
+    check_head_norm(config.head_norm)
     if config.precision not in PRECISIONS:
         raise GestureKitError(f"--precision must be one of {', '.join(PRECISIONS)} "
                               f"(got {config.precision})")
