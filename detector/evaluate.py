@@ -89,10 +89,26 @@ class EvalResult:
 
     classes: list[ClassResult]
     iou_threshold: float
+    #: annotated boxes that some detection, of any class, overlaps at ``iou_threshold``
+    boxes_found: int = 0
+    #: found boxes whose best-scoring such detection has the box's class
+    boxes_named: int = 0
 
     def _mean(self, attribute: str) -> float:
         values = [getattr(c, attribute) for c in self.classes if c.num_annotations > 0]
         return float(np.mean(values)) if values else float("nan")
+
+    @property
+    def num_boxes(self) -> int:
+        """Annotated boxes over all classes."""
+        return sum(c.num_annotations for c in self.classes)
+
+    def failure_summary(self) -> str:
+        """Where the detector fails, in one line: finding the objects, or naming them."""
+        found, named = self.boxes_found, self.boxes_named
+        return (f"found {found} of {self.num_boxes} annotated boxes (a detection of any class "
+                f"at IoU {self.iou_threshold:g}); the best-scoring one names {named} of them "
+                f"right ({named / max(found, 1):.0%})")
 
     @property
     def map(self) -> float:
@@ -110,6 +126,8 @@ class EvalResult:
             return None if np.isnan(value) else value
         return {"iou_threshold": self.iou_threshold, "map": number(self.map),
                 "map_11pt": number(self.map_11pt),
+                "boxes": self.num_boxes, "boxes_found": self.boxes_found,
+                "boxes_named": self.boxes_named,
                 "classes": [c.to_dict() for c in self.classes]}
 
     def to_json(self, indent: int = 2) -> str:
@@ -143,6 +161,31 @@ def _match_class(detections: Sequence[np.ndarray], annotations: Sequence[np.ndar
             num_annotations)
 
 
+def found_and_named(detections: Sequence[Sequence[np.ndarray]],
+                    annotations: Sequence[Sequence[np.ndarray]],
+                    iou_threshold: float = 0.5) -> tuple[int, int]:
+    """How many annotated boxes some detection of any class overlaps at ``iou_threshold``
+    (found), and for how many of those the best-scoring such detection has the box's class
+    (named). Separates a detector that misses objects from one that confuses classes."""
+    found = named = 0
+    for image_detections, image_annotations in zip(detections, annotations):
+        rows = [np.column_stack([np.asarray(d, dtype=np.float64).reshape(-1, 5),
+                                 np.full(len(d), label)])
+                for label, d in enumerate(image_detections)]
+        candidates = np.concatenate(rows) if rows else np.zeros((0, 6))
+        for label, boxes in enumerate(image_annotations):
+            boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+            if not len(boxes) or not len(candidates):
+                continue
+            overlapping = box_overlaps(candidates, boxes) >= iou_threshold  # (dets, boxes)
+            for column in overlapping.T:
+                if column.any():
+                    found += 1
+                    best = candidates[column][np.argmax(candidates[column][:, 4])]
+                    named += int(best[5] == label)
+    return found, named
+
+
 def evaluate_detections(detections: Sequence[Sequence[np.ndarray]],
                         annotations: Sequence[Sequence[np.ndarray]],
                         classes: Sequence[str], iou_threshold: float = 0.5) -> EvalResult:
@@ -172,7 +215,8 @@ def evaluate_detections(detections: Sequence[Sequence[np.ndarray]],
                                    compute_ap(recall, precision, "voc07_11pt"),
                                    num_annotations, len(scores), int(hits.sum()),
                                    precision, recall))
-    return EvalResult(results, iou_threshold)
+    return EvalResult(results, iou_threshold,
+                      *found_and_named(detections, annotations, iou_threshold))
 
 
 def ground_truth_by_class(layout, image_id: str, classes: Sequence[str]) -> list[np.ndarray]:  # type: ignore[no-untyped-def]

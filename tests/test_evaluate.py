@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from detector.evaluate import (box_overlaps, collect, compute_ap, evaluate_detections,
-                               ground_truth_by_class, plot_pr_curves)
+                               found_and_named, ground_truth_by_class, plot_pr_curves)
 from gesturekit.cli import main
 from voc_tools.errors import GestureKitError
 from voc_tools.layout import VocLayout
@@ -125,6 +125,21 @@ def test_nothing_annotated_gives_nan_map_and_null_json() -> None:
     result = evaluate_detections([[np.zeros((0, 5))]], [[np.zeros((0, 4))]], ["fist"])
     assert np.isnan(result.map)
     assert result.to_dict()["map"] is None
+
+
+def test_found_and_named_separates_missed_boxes_from_confused_classes() -> None:
+    result = evaluate_detections(*_hand_case(), classes=["fist", "palm"])
+    # image 0: a and b are found by fist detections; image 1's box by nothing at IoU .5
+    assert (result.num_boxes, result.boxes_found, result.boxes_named) == (3, 2, 2)
+    box = [0, 0, 10, 10]
+    detections = [[np.array([[0, 0, 9, 10, 0.5]]), np.array([box + [0.6]])],   # palm wins
+                  [np.array([box + [0.9]]), np.array([box + [0.4]])]]          # fist wins
+    annotations = [[np.array([box]), np.zeros((0, 4))], [np.array([box]), np.zeros((0, 4))]]
+    assert found_and_named(detections, annotations) == (2, 1)
+    result = evaluate_detections(detections, annotations, ["fist", "palm"])
+    assert result.to_dict()["boxes_found"] == 2 and result.to_dict()["boxes_named"] == 1
+    assert result.failure_summary().startswith("found 2 of 2 annotated boxes")
+    assert "names 1 of them right (50%)" in result.failure_summary()
 
 
 def test_pr_curve_png_is_written(tmp_path: Path) -> None:
@@ -247,6 +262,9 @@ def test_evaluate_model_agrees_with_keras_retinanet(plums_voc: Path, tmp_path: P
     assert report["classes"][1]["num_annotations"] == 0  # left out of the mAP
     assert report["map"] == pytest.approx(float(expected[0][0]), rel=1e-6, abs=1e-9)
     assert f"mAP@0.5 = {report['map']:.4f}" in out and "pr_val.png" in out
+    assert report["boxes"] == sum(c["num_annotations"] for c in report["classes"])
+    assert 0 < report["boxes_named"] <= report["boxes_found"] <= report["boxes"]
+    assert f"found {report['boxes_found']} of {report['boxes']} annotated boxes" in out
     assert (tmp_path / "report" / "pr_val.png").stat().st_size > 5000
 
     # collect + evaluate_detections on trainval (both classes) at a looser IoU

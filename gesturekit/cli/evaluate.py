@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     for c in result.classes:
         print(f"{c.name:<{width}}  {c.num_annotations:>11d}  {c.ap:>13.4f}  {c.ap_11pt:>8.4f}")
     print(f"mAP@{args.iou:g} = {result.map:.4f}  (11-point: {result.map_11pt:.4f})")
+    print(result.failure_summary())
     for path in (json_path, png_path):
         print(f"{'replaced the earlier' if path in earlier else 'wrote'} {path}")
     return 0
