@@ -161,6 +161,14 @@ def _match_class(detections: Sequence[np.ndarray], annotations: Sequence[np.ndar
             num_annotations)
 
 
+def _labelled(per_class: Sequence[np.ndarray], width: int) -> np.ndarray:
+    """One image's per-class arrays stacked into rows of ``width`` columns plus the class."""
+    rows = [np.column_stack([np.asarray(a, dtype=np.float64).reshape(-1, width),
+                             np.full(len(a), label)])
+            for label, a in enumerate(per_class)]
+    return np.concatenate(rows) if rows else np.zeros((0, width + 1))
+
+
 def found_and_named(detections: Sequence[Sequence[np.ndarray]],
                     annotations: Sequence[Sequence[np.ndarray]],
                     iou_threshold: float = 0.5) -> tuple[int, int]:
@@ -169,20 +177,16 @@ def found_and_named(detections: Sequence[Sequence[np.ndarray]],
     (named). Separates a detector that misses objects from one that confuses classes."""
     found = named = 0
     for image_detections, image_annotations in zip(detections, annotations):
-        rows = [np.column_stack([np.asarray(d, dtype=np.float64).reshape(-1, 5),
-                                 np.full(len(d), label)])
-                for label, d in enumerate(image_detections)]
-        candidates = np.concatenate(rows) if rows else np.zeros((0, 6))
-        for label, boxes in enumerate(image_annotations):
-            boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-            if not len(boxes) or not len(candidates):
-                continue
-            overlapping = box_overlaps(candidates, boxes) >= iou_threshold  # (dets, boxes)
-            for column in overlapping.T:
-                if column.any():
-                    found += 1
-                    best = candidates[column][np.argmax(candidates[column][:, 4])]
-                    named += int(best[5] == label)
+        candidates = _labelled(image_detections, 5)  # x1 y1 x2 y2 score class
+        boxes = _labelled(image_annotations, 4)      # x1 y1 x2 y2 class
+        if not len(candidates) or not len(boxes):
+            continue
+        overlapping = box_overlaps(candidates[:, :4], boxes[:, :4]) >= iou_threshold
+        scores = np.where(overlapping, candidates[:, 4:5], -np.inf)  # (dets, boxes)
+        is_found = overlapping.any(axis=0)
+        best_class = candidates[np.argmax(scores, axis=0), 5]  # first of equal scores
+        found += int(is_found.sum())
+        named += int((is_found & (best_class == boxes[:, 4])).sum())
     return found, named
 
 
