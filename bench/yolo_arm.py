@@ -198,13 +198,8 @@ def image_list(data: dict, yaml_path: Path, split: str) -> tuple[Path, list[Path
     return root, sorted(files)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    wall0 = time.time()
-    out = Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    data_yaml = Path(args.data).resolve()
-
+def quiet_offline_ultralytics(out: Path) -> None:
+    """Point Ultralytics at a private config dir, guard the network, and route its log to stderr at WARNING."""
     config_dir = out / "ultralytics" / "config"
     config_dir.mkdir(parents=True, exist_ok=True)
     os.environ["YOLO_CONFIG_DIR"] = str(config_dir)
@@ -218,11 +213,7 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(TORCH_THREADS)
 
-    import ultralytics
     import ultralytics.utils.torch_utils as ul_torch_utils
-    import yaml
-    from ultralytics import YOLO
-    from ultralytics.models.yolo.detect import DetectionTrainer
     from ultralytics.utils import LOGGER, SETTINGS, USER_CONFIG_DIR
 
     for name in ("Arial.ttf", "Arial.Unicode.ttf"):  # check_font() finds these instead of downloading
@@ -237,115 +228,124 @@ def main(argv=None) -> int:
             h.setStream(sys.stderr)
             h.setLevel(logging.WARNING)
 
-    data = yaml.safe_load(data_yaml.read_text())
-    names = data["names"]
-    classes = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
 
-    budget = float(args.cpu_seconds)
-    state = {
-        "epoch_rows": [],
-        "images_seen": 0,
-        "batches": 0,
-        "val_cpu_last": 0.0,
-        "stopped_by": "schedule",
-        "train_cpu_start": None,
-        "train_wall_start": None,
-        "threads_seen": None,
-    }
+class CpuBudget:
+    """Ultralytics callbacks that keep training within a CPU-seconds budget and record a row per epoch."""
 
-    def on_pretrain_routine_start(trainer):
-        trainer.args.workers = args.workers  # BaseTrainer forces 0 on CPU just before this callback
+    def __init__(self, budget: float, epochs_max: int, workers: int, wall0: float):
+        self.budget, self.epochs_max, self.workers, self.wall0 = budget, epochs_max, workers, wall0
+        self.rows: list[dict] = []
+        self.images_seen = 0
+        self.val_cpu_last = 0.0
+        self.stopped_by = "schedule"
+        self.train_cpu_start = 0.0
+        self.threads_seen = None
+        self.n_train = None
 
-    def on_train_start(trainer):
+    def callbacks(self) -> dict:
+        """Event name -> bound method, for ``model.add_callback``."""
+        events = ("on_pretrain_routine_start", "on_train_start", "on_train_epoch_start", "on_train_batch_end",
+                  "on_train_epoch_end", "on_val_start", "on_val_end", "on_fit_epoch_end")
+        return {event: getattr(self, event) for event in events}
+
+    def on_pretrain_routine_start(self, trainer) -> None:
+        trainer.args.workers = self.workers  # BaseTrainer forces 0 on CPU just before this callback
+
+    def on_train_start(self, trainer) -> None:
+        import torch
+
         torch.set_num_threads(TORCH_THREADS)
-        state["threads_seen"] = torch.get_num_threads()
-        state["train_cpu_start"] = cpu_seconds()
-        state["train_wall_start"] = time.time()
-        state["n_train"] = len(trainer.train_loader.dataset)
+        self.threads_seen = torch.get_num_threads()
+        self.train_cpu_start = cpu_seconds()
+        self.n_train = len(trainer.train_loader.dataset)
 
-    def on_train_epoch_start(trainer):
-        state["ep_cpu0"] = cpu_seconds()
-        state["ep_wall0"] = time.time()
-        state["ep_batches"] = 0
-        state["validated"] = False
-        state["val_cpu"] = 0.0
-        state["val_wall"] = 0.0
+    def on_train_epoch_start(self, trainer) -> None:
+        self.ep_cpu0, self.ep_wall0, self.ep_batches = cpu_seconds(), time.time(), 0
+        self.validated, self.val_cpu = False, 0.0
 
-    def on_train_batch_end(trainer):
-        state["ep_batches"] += 1
-        if cpu_seconds() + state["val_cpu_last"] >= budget and not trainer.stop:
+    def on_train_batch_end(self, trainer) -> None:
+        self.ep_batches += 1
+        if cpu_seconds() + self.val_cpu_last >= self.budget and not trainer.stop:
             trainer.stop = True
-            state["stopped_by"] = "budget"
+            self.stopped_by = "budget"
 
-    def on_train_epoch_end(trainer):
-        state["ep_train_cpu"] = cpu_seconds() - state["ep_cpu0"]
-        state["ep_train_wall"] = time.time() - state["ep_wall0"]
+    def on_train_epoch_end(self, trainer) -> None:
+        self.ep_train_cpu = cpu_seconds() - self.ep_cpu0
+        self.ep_train_wall = time.time() - self.ep_wall0
 
-    def on_val_start(validator):
+    def on_val_start(self, validator) -> None:
         if getattr(validator, "training", True):
-            state["v_cpu0"] = cpu_seconds()
-            state["v_wall0"] = time.time()
+            self.v_cpu0 = cpu_seconds()
 
-    def on_val_end(validator):
-        if "v_cpu0" in state:
-            state["validated"] = True
-            state["val_cpu"] = cpu_seconds() - state.pop("v_cpu0")
-            state["val_wall"] = time.time() - state["v_wall0"]
-            state["val_cpu_last"] = state["val_cpu"]
+    def on_val_end(self, validator) -> None:
+        if getattr(self, "v_cpu0", None) is not None:
+            self.validated = True
+            self.val_cpu = self.val_cpu_last = cpu_seconds() - self.v_cpu0
+            self.v_cpu0 = None
 
-    def on_fit_epoch_end(trainer):
-        epoch = trainer.epoch  # 0-based
-        done = epoch + 1
+    def on_fit_epoch_end(self, trainer) -> None:
+        done = trainer.epoch + 1  # trainer.epoch is 0-based
         now_cpu = cpu_seconds()
-        images = min(state["ep_batches"] * trainer.batch_size, state["n_train"])
-        state["images_seen"] += images
+        images = min(self.ep_batches * trainer.batch_size, self.n_train)
+        self.images_seen += images
         m = trainer.metrics or {}
         row = {
             "epoch": done,
             "cpu_s": round(now_cpu, 2),
-            "wall_s": round(time.time() - wall0, 2),
-            "train_images_seen": state["images_seen"],
+            "wall_s": round(time.time() - self.wall0, 2),
+            "train_images_seen": self.images_seen,
             "epoch_train_images": images,
-            "epoch_train_cpu_s": round(state["ep_train_cpu"], 2),
-            "epoch_train_wall_s": round(state["ep_train_wall"], 2),
-            "epoch_val_cpu_s": round(state["val_cpu"], 2) if state["validated"] else None,
-            "mAP50": round(float(m["metrics/mAP50(B)"]), 5) if state["validated"] else None,
-            "mAP50-95": round(float(m["metrics/mAP50-95(B)"]), 5) if state["validated"] else None,
+            "epoch_train_cpu_s": round(self.ep_train_cpu, 2),
+            "epoch_train_wall_s": round(self.ep_train_wall, 2),
+            "epoch_val_cpu_s": round(self.val_cpu, 2) if self.validated else None,
+            "mAP50": round(float(m["metrics/mAP50(B)"]), 5) if self.validated else None,
+            "mAP50-95": round(float(m["metrics/mAP50-95(B)"]), 5) if self.validated else None,
             "lr": round(float(trainer.optimizer.param_groups[0]["lr"]), 6),
             "scheduled_epochs": trainer.epochs,
         }
-        # Re-plan the schedule on CPU time (as Ultralytics' `time=` does on wall time).
         if not trainer.stop:
-            per_epoch = (now_cpu - state["train_cpu_start"]) / done
-            left = budget - now_cpu
-            planned = min(args.epochs_max, max(done, done + round(left / per_epoch)))
-            if planned != trainer.epochs:
-                trainer.epochs = trainer.args.epochs = planned
-                trainer._setup_scheduler()
-                trainer.scheduler.last_epoch = epoch  # as BaseTrainer does after its own `time=` re-plan
-            if done >= trainer.epochs:
-                trainer.stop = True
+            self._replan(trainer, done, now_cpu)
         row["scheduled_epochs_next"] = trainer.epochs
-        state["epoch_rows"].append(row)
+        self.rows.append(row)
         map50 = "-" if row["mAP50"] is None else f"{row['mAP50']:.4f}"
         map5095 = "-" if row["mAP50-95"] is None else f"{row['mAP50-95']:.4f}"
         print(
-            f"epoch {done}/{trainer.epochs}  cpu {now_cpu:.0f}/{budget:.0f} s  wall {row['wall_s']:.0f} s  "
-            f"images {state['images_seen']}  train {images / max(state['ep_train_wall'], 1e-9):.1f} img/s  "
+            f"epoch {done}/{trainer.epochs}  cpu {now_cpu:.0f}/{self.budget:.0f} s  wall {row['wall_s']:.0f} s  "
+            f"images {self.images_seen}  train {images / max(self.ep_train_wall, 1e-9):.1f} img/s  "
             f"mAP50 {map50}  mAP50-95 {map5095}",
             flush=True,
         )
 
+    def _replan(self, trainer, done: int, now_cpu: float) -> None:
+        """Re-plan the schedule on CPU time, as Ultralytics' ``time=`` does on wall time."""
+        per_epoch = (now_cpu - self.train_cpu_start) / done
+        left = self.budget - now_cpu
+        planned = min(self.epochs_max, max(done, done + round(left / per_epoch)))
+        if planned != trainer.epochs:
+            trainer.epochs = trainer.args.epochs = planned
+            trainer._setup_scheduler()
+            trainer.scheduler.last_epoch = trainer.epoch  # as BaseTrainer does after its own `time=` re-plan
+        if done >= trainer.epochs:
+            trainer.stop = True
+
+
+def budget_trainer():
+    """Ultralytics' DetectionTrainer without its extra validation of best.pt (checkpoints still stripped)."""
+    from ultralytics.models.yolo.detect import DetectionTrainer
+    from ultralytics.utils.torch_utils import strip_optimizer
+
     class BudgetTrainer(DetectionTrainer):
         def final_eval(self):
-            """Skip Ultralytics' extra validation of best.pt; only strip the checkpoints as it would."""
-            from ultralytics.utils.torch_utils import strip_optimizer
-
             for f in (self.last, self.best):
                 if f.exists():
                     strip_optimizer(f)
 
-    train_args = dict(
+    return BudgetTrainer
+
+
+def training_arguments(args: argparse.Namespace, data_yaml: Path, out: Path) -> dict:
+    """``model.train`` keywords: Ultralytics' defaults but for the ones the benchmark fixes."""
+    return dict(
         data=str(data_yaml),
         epochs=args.epochs_max,
         imgsz=args.imgsz,
@@ -366,41 +366,24 @@ def main(argv=None) -> int:
         verbose=False,
     )
 
-    model = YOLO("yolov8n.yaml")
-    for event, fn in [
-        ("on_pretrain_routine_start", on_pretrain_routine_start),
-        ("on_train_start", on_train_start),
-        ("on_train_epoch_start", on_train_epoch_start),
-        ("on_train_batch_end", on_train_batch_end),
-        ("on_train_epoch_end", on_train_epoch_end),
-        ("on_val_start", on_val_start),
-        ("on_val_end", on_val_end),
-        ("on_fit_epoch_end", on_fit_epoch_end),
-    ]:
-        model.add_callback(event, fn)
-    model.train(trainer=BudgetTrainer, **train_args)
-    trainer = model.trainer
-    train_cpu = cpu_seconds()
-    train_wall = time.time() - wall0
-    last_pt = Path(trainer.last)
-    effective_args = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(trainer.args).items()}
 
-    # --- predictions with last.pt ------------------------------------------------------------------------
+def predict_images(weights: Path, root: Path, files: list[Path], imgsz: int) -> tuple[dict, dict]:
+    """Predict every file one at a time: (boxes per image name, timing record for yolo_arm.json)."""
     import cv2
+    from ultralytics import YOLO
 
-    root, files = image_list(data, data_yaml, args.predict_split)
-    pred_model = YOLO(str(last_pt))
-    predict_kw = dict(conf=0.001, iou=0.7, max_det=100, imgsz=args.imgsz, device="cpu", batch=1,
+    model = YOLO(str(weights))
+    predict_kw = dict(conf=0.001, iou=0.7, max_det=100, imgsz=imgsz, device="cpu", batch=1,
                       verbose=False, save=False)
     images: dict[str, list] = {}
     times, speeds = [], {"preprocess": [], "inference": [], "postprocess": []}
-    pred_cpu0 = cpu_seconds()
+    cpu0 = cpu_seconds()
     for i, f in enumerate(files):
         im = cv2.imread(str(f))
         if im is None:
             raise SystemExit(f"cannot read {f}")
         t0 = time.perf_counter()
-        r = pred_model.predict(im, **predict_kw)[0]
+        r = model.predict(im, **predict_kw)[0]
         dt = time.perf_counter() - t0
         if i >= 3:
             times.append(dt * 1000)
@@ -416,13 +399,75 @@ def main(argv=None) -> int:
             [round(x1, 3), round(y1, 3), round(x2, 3), round(y2, 3), round(s, 5), int(c)]
             for (x1, y1, x2, y2), s, c in zip(xyxy.tolist(), conf.tolist(), cls.tolist())
         ]
-    pred_cpu = cpu_seconds() - pred_cpu0
-    (out / "predictions.json").write_text(json.dumps({"classes": classes, "images": images}))
+    timing = {
+        "images": len(files),
+        "boxes": sum(len(v) for v in images.values()),
+        **{k: v for k, v in predict_kw.items() if k not in ("verbose", "save")},
+        "ms_per_image": round(statistics.median(times), 3) if times else None,
+        "ms_per_image_note": "median wall ms of model.predict(decoded BGR image), batch 1, after 3 warm-up",
+        "ultralytics_speed_ms_median": {k: round(statistics.median(v), 3) if v else None for k, v in speeds.items()},
+        "cpu_seconds": round(cpu_seconds() - cpu0, 2),
+    }
+    return images, timing
 
-    rows = state["epoch_rows"]
-    total_train_images = state["images_seen"]
+
+def summarise(run: CpuBudget, train_cpu: float, train_wall: float) -> dict:
+    """The budget accounting and the per-epoch rows of yolo_arm.json."""
+    rows = run.rows
     train_only_cpu = sum(r["epoch_train_cpu_s"] for r in rows)
     train_only_wall = sum(r["epoch_train_wall_s"] for r in rows)
+    return {
+        "torch_threads": run.threads_seen,
+        "cpu_seconds_budget": run.budget,
+        "cpu_seconds": round(train_cpu, 2),
+        "cpu_seconds_note": "process + children user+sys from process start to the end of training "
+        "(imports, dataset scan, per-epoch validation and saves included; predictions excluded)",
+        "cpu_seconds_training_loop_only": round(train_only_cpu, 2),
+        "wall_seconds": round(train_wall, 2),
+        "stopped_by": run.stopped_by,
+        "epochs_done": len(rows),
+        "last_epoch_complete": run.stopped_by != "budget",
+        "train_images_seen": run.images_seen,
+        "train_images": run.n_train,
+        "train_images_per_s": round(run.images_seen / train_only_wall, 2) if train_only_wall else None,
+        "train_images_per_cpu_s": round(run.images_seen / train_only_cpu, 2) if train_only_cpu else None,
+        "final_mAP50": next((r["mAP50"] for r in reversed(rows) if r["mAP50"] is not None), None),
+        "final_mAP50-95": next((r["mAP50-95"] for r in reversed(rows) if r["mAP50-95"] is not None), None),
+        "epochs": rows,
+    }
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    wall0 = time.time()
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    data_yaml = Path(args.data).resolve()
+    quiet_offline_ultralytics(out)
+
+    import torch
+    import ultralytics
+    import yaml
+    from ultralytics import YOLO
+
+    data = yaml.safe_load(data_yaml.read_text())
+    names = data["names"]
+    classes = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names)
+
+    run = CpuBudget(float(args.cpu_seconds), args.epochs_max, args.workers, wall0)
+    train_args = training_arguments(args, data_yaml, out)
+    model = YOLO("yolov8n.yaml")
+    for event, callback in run.callbacks().items():
+        model.add_callback(event, callback)
+    model.train(trainer=budget_trainer(), **train_args)
+    trainer = model.trainer
+    train_cpu, train_wall = cpu_seconds(), time.time() - wall0
+    last_pt = Path(trainer.last)
+
+    root, files = image_list(data, data_yaml, args.predict_split)
+    images, timing = predict_images(last_pt, root, files, args.imgsz)
+    (out / "predictions.json").write_text(json.dumps({"classes": classes, "images": images}))
+
     summary = {
         "arm": "ultralytics-yolov8n-scratch",
         "versions": {
@@ -434,46 +479,19 @@ def main(argv=None) -> int:
         "command": sys.argv,
         "data": str(data_yaml),
         "classes": classes,
-        "torch_threads": state["threads_seen"],
-        "cpu_seconds_budget": budget,
-        "cpu_seconds": round(train_cpu, 2),
-        "cpu_seconds_note": "process + children user+sys from process start to the end of training "
-        "(imports, dataset scan, per-epoch validation and saves included; predictions excluded)",
-        "cpu_seconds_training_loop_only": round(train_only_cpu, 2),
-        "wall_seconds": round(train_wall, 2),
-        "stopped_by": state["stopped_by"],
-        "epochs_done": len(rows),
-        "last_epoch_complete": not (state["stopped_by"] == "budget"),
-        "train_images_seen": total_train_images,
-        "train_images": state.get("n_train"),
-        "train_images_per_s": round(total_train_images / train_only_wall, 2) if train_only_wall else None,
-        "train_images_per_cpu_s": round(total_train_images / train_only_cpu, 2) if train_only_cpu else None,
-        "final_mAP50": next((r["mAP50"] for r in reversed(rows) if r["mAP50"] is not None), None),
-        "final_mAP50-95": next((r["mAP50-95"] for r in reversed(rows) if r["mAP50-95"] is not None), None),
-        "epochs": rows,
+        **summarise(run, train_cpu, train_wall),
         "weights": str(last_pt),
         "weights_note": "last.pt: EMA weights at the end of training (saved fp16 by Ultralytics, run in fp32)",
-        "predict": {
-            "split": args.predict_split,
-            "images": len(files),
-            "boxes": sum(len(v) for v in images.values()),
-            **{k: v for k, v in predict_kw.items() if k not in ("verbose", "save")},
-            "ms_per_image": round(statistics.median(times), 3) if times else None,
-            "ms_per_image_note": "median wall ms of model.predict(decoded BGR image), batch 1, after 3 warm-up",
-            "ultralytics_speed_ms_median": {
-                k: round(statistics.median(v), 3) if v else None for k, v in speeds.items()
-            },
-            "cpu_seconds": round(pred_cpu, 2),
-        },
+        "predict": {"split": args.predict_split, **timing},
         "train_args": train_args,
-        "effective_train_args": effective_args,
+        "effective_train_args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(trainer.args).items()},
         "network_attempts": NETWORK_ATTEMPTS,
     }
     (out / "yolo_arm.json").write_text(json.dumps(summary, indent=2, default=str))
     print(
-        f"done: {len(rows)} epochs, {train_cpu:.0f} CPU s ({state['stopped_by']}), "
+        f"done: {len(run.rows)} epochs, {train_cpu:.0f} CPU s ({run.stopped_by}), "
         f"{summary['train_images_per_s']} train img/s, mAP50 {summary['final_mAP50']}, "
-        f"{summary['predict']['ms_per_image']} ms/image -> {out / 'predictions.json'}",
+        f"{timing['ms_per_image']} ms/image -> {out / 'predictions.json'}",
         flush=True,
     )
     return 0
