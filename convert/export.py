@@ -177,20 +177,8 @@ def _evaluate(detector, calib: Path, split: str = "val") -> float:  # type: igno
     return float(evaluate_detections(detections, annotations, detector.classes).map)
 
 
-def export_model(config: ExportConfig, force: bool = False) -> ExportResult:
-    """Export the converted model ``config.model`` into ``config.out`` (``force``: into a
-    non-empty folder).
-
-    Writes model.onnx and/or model.xml/.bin (FP32, NMS inside), model_int8.xml/.bin for
-    ``precision='int8'`` (NNCF, calibrated on ``config.root``'s train split),
-    ``gesturekit.json`` and, when ``config.root`` is given, ``export_report.json`` with
-    val-split mAPs.
-    """
-    from detector.engine import load_detector
-
-    from .openvino_export import attach_nms, save_ir
-    from .verify import sha256, verify_export
-
+def _check_choices(config: ExportConfig) -> None:
+    """One-line errors for a precision or format the export does not offer."""
     formats, precision = tuple(config.formats), config.precision
     if precision not in PRECISIONS:
         raise GestureKitError(f"unknown precision '{precision}' (one of {PRECISIONS})")
@@ -201,6 +189,40 @@ def export_model(config: ExportConfig, force: bool = False) -> ExportResult:
         raise GestureKitError("INT8 is an OpenVINO export: use --format openvino or all")
     if precision == "int8" and config.root is None:
         raise GestureKitError("INT8 needs calibration images: pass --root ROOT")
+
+
+def _parity_report(out: Path, calib: Path, formats: tuple, has_int8: bool, info: dict) -> dict:
+    """Val-split mAP of every exported file (and OpenVINO bf16) beside the FP32 one."""
+    from detector.engine import load_detector
+
+    if "openvino" in formats:
+        detectors = {"fp32": load_detector(out / IR_FILE, precision="f32"),
+                     "bf16": load_detector(out / IR_FILE, precision="bf16")}
+    else:
+        detectors = {"fp32": load_detector(out / ONNX_FILE)}
+    if has_int8:
+        detectors["int8"] = load_detector(out / IR_INT8_FILE, precision="f32")
+    maps = {name: round(_evaluate(detector, calib), 6) for name, detector in detectors.items()}
+    return {"root": str(calib), "split": "val", "map": maps,
+            "map_change_vs_fp32": {name: round(value - maps["fp32"], 6)
+                                   for name, value in maps.items() if name != "fp32"},
+            "nms": info.get("nms"), "timings_s": info["timings_s"]}
+
+
+def export_model(config: ExportConfig, force: bool = False) -> ExportResult:
+    """Export the converted model ``config.model`` into ``config.out`` (``force``: into a
+    non-empty folder).
+
+    Writes model.onnx and/or model.xml/.bin (FP32, NMS inside), model_int8.xml/.bin for
+    ``precision='int8'`` (NNCF, calibrated on ``config.root``'s train split),
+    ``gesturekit.json`` and, when ``config.root`` is given, ``export_report.json`` with
+    val-split mAPs.
+    """
+    from .openvino_export import attach_nms, save_ir
+    from .verify import sha256, verify_export
+
+    _check_choices(config)
+    formats, precision = tuple(config.formats), config.precision
     source = find_converted(config.model)
     calib = None if config.root is None else Path(config.root)
     out = Path(config.out)
@@ -256,24 +278,8 @@ def export_model(config: ExportConfig, force: bool = False) -> ExportResult:
     verify_export(out)
 
     if calib is not None:
-        report: dict = {"root": str(calib), "split": "val", "map": {}}
-        fp32 = out / IR_FILE if "openvino" in formats else None
-        if fp32 is not None:
-            detectors = {"fp32": load_detector(fp32, precision="f32"),
-                         "bf16": load_detector(fp32, precision="bf16")}
-        else:
-            detectors = {"fp32": load_detector(out / ONNX_FILE)}
-        if int8_model is not None:
-            detectors["int8"] = load_detector(out / IR_INT8_FILE, precision="f32")
-        for name, detector in detectors.items():
-            report["map"][name] = round(_evaluate(detector, calib), 6)
-        report["map_change_vs_fp32"] = {name: round(value - report["map"]["fp32"], 6)
-                                        for name, value in report["map"].items()
-                                        if name != "fp32"}
-        report["nms"] = info.get("nms")
-        report["timings_s"] = info["timings_s"]
-        (out / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        result.report = report
-        info["map_val"] = report["map"]
+        result.report = _parity_report(out, calib, formats, int8_model is not None, info)
+        (out / REPORT_FILE).write_text(json.dumps(result.report, indent=2) + "\n", encoding="utf-8")
+        info["map_val"] = result.report["map"]
         card.save(out)
     return result
