@@ -491,6 +491,65 @@ def _check_backends(names: Sequence[str]) -> list[str]:
     return [n for n in BACKENDS if n in names]  # canonical order, no duplicates
 
 
+def _checked_inputs(config: BenchConfig, force: bool):  # type: ignore[no-untyped-def]
+    """The converted source, the VOC layout and the split's ids, or a one-line error."""
+    from voc_tools.layout import VocLayout
+
+    from convert.source import find_converted
+
+    if config.runs < 1 or config.warmup < 0:
+        raise GestureKitError("--runs must be at least 1 and --warmup at least 0")
+    source = find_converted(config.model)
+    layout = VocLayout(Path(config.root)).require()
+    ids = layout.read_split(config.split)
+    if not ids:
+        raise GestureKitError(f"the '{config.split}' list is empty", layout.split_path(config.split))
+    if config.video is not None and not Path(config.video).is_file():
+        raise GestureKitError("video not found", config.video)
+    if config.out is not None and (Path(config.out) / JSON_FILE).exists() and not force:
+        raise GestureKitError(f"already holds a {JSON_FILE}; pass --force to replace it", config.out)
+    return source, layout, ids
+
+
+def _relative_to_reference(rows: dict[str, dict], key: str, out_key: str, ratio: bool) -> None:
+    """Add each row's ``key`` against tf_predict's (a speed-up ratio, or a difference)."""
+    if REFERENCE not in rows:
+        return
+    reference = rows[REFERENCE][key]
+    for row in rows.values():
+        row[out_key] = round(reference / row[key], 3) if ratio else round(row[key] - reference, 6)
+
+
+def _backend_rows(names: list[str], times: dict, card, core, inputs: list,  # type: ignore[no-untyped-def]
+                  async_repeats: int) -> dict[str, dict]:
+    """Latency per backend, and async throughput for the OpenVINO ones."""
+    rows: dict[str, dict] = {}
+    for name in names:
+        rows[name] = {"description": DESCRIPTIONS[name], "nms": _nms_of(name, card),
+                      **latency_stats(times[name])}
+        if name in OPENVINO:
+            role, hint = OPENVINO[name]
+            rows[name]["async"] = async_throughput(core, card.file(role), hint, inputs,
+                                                   max(len(inputs), 20), async_repeats)
+    _relative_to_reference(rows, "median_ms", "speedup_vs_tf_predict", ratio=True)
+    return rows
+
+
+def _end_to_end_rows(detectors: dict, config: BenchConfig, paths: list[Path],
+                     progress: bool) -> dict:
+    """End-to-end FPS of the end-to-end backends on the split's JPEGs and on the video."""
+    chosen = {n: detectors[n] for n in END_TO_END if n in detectors}
+    if not chosen:
+        return {}
+    end = {f"{config.split} JPEGs": end_to_end(chosen, jpeg_frames(paths), progress,
+                                                 "end to end (JPEG)")}
+    if config.video is not None:
+        end[f"video {Path(config.video).name}"] = end_to_end(
+            chosen, video_frames(Path(config.video), config.video_frames), progress,
+            "end to end (video)")
+    return end
+
+
 def run_benchmark(config: BenchConfig, force: bool = False, progress: bool = True) -> dict:
     """Benchmark the converted model ``config.model`` on the VOC root ``config.root``;
     returns the report.
@@ -504,25 +563,13 @@ def run_benchmark(config: BenchConfig, force: bool = False, progress: bool = Tru
 
     from detector.inference import load_keras_model
     from voc_tools.image_io import read_image_bgr
-    from voc_tools.layout import VocLayout
 
     from detector.preprocess import to_network
-    from convert.source import find_converted
 
-    runs, warmup, split, video = config.runs, config.warmup, config.split, config.video
     names = _check_backends(list(config.backends))
-    if runs < 1 or warmup < 0:
-        raise GestureKitError("--runs must be at least 1 and --warmup at least 0")
-    source = find_converted(config.model)
-    layout = VocLayout(Path(config.root)).require()
-    ids = layout.read_split(split)
-    if not ids:
-        raise GestureKitError(f"the '{split}' list is empty", layout.split_path(split))
-    if video is not None and not Path(video).is_file():
-        raise GestureKitError("video not found", video)
+    source, layout, ids = _checked_inputs(config, force)
+    runs, warmup, split = config.runs, config.warmup, config.split
     out = None if config.out is None else Path(config.out)
-    if out is not None and (out / JSON_FILE).exists() and not force:
-        raise GestureKitError(f"already holds a {JSON_FILE}; pass --force to replace it", out)
 
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="gesturekit-bench-") as scratch:
@@ -536,38 +583,14 @@ def run_benchmark(config: BenchConfig, force: bool = False, progress: bool = Tru
         inputs = [to_network(read_image_bgr(p), card.input)[0] for p in paths[:runs]]
         times = interleaved_times({n: d.run for n, d in detectors.items()}, inputs, runs,
                                   warmup, progress)
-        rows: dict[str, dict] = {}
-        for name in names:
-            rows[name] = {"description": DESCRIPTIONS[name], "nms": _nms_of(name, card),
-                          **latency_stats(times[name])}
-            if name in OPENVINO:
-                role, hint = OPENVINO[name]
-                rows[name]["async"] = async_throughput(core, card.file(role), hint, inputs,
-                                                       max(len(inputs), 20),
-                                                       config.async_repeats)
-        if REFERENCE in rows:
-            for row in rows.values():
-                row["speedup_vs_tf_predict"] = round(rows[REFERENCE]["median_ms"]
-                                                     / row["median_ms"], 3)
+        rows = _backend_rows(names, times, card, core, inputs, config.async_repeats)
         if config.measure_map:
             for name in names:
                 if progress:
                     print(f"mAP of {name}")
                 rows[name]["map"] = round(val_map(detectors[name], layout, ids, progress), 6)
-            if REFERENCE in rows:
-                for row in rows.values():
-                    row["map_change_vs_tf_predict"] = round(row["map"]
-                                                            - rows[REFERENCE]["map"], 6)
-        e2e_names = [n for n in END_TO_END if n in detectors]
-        end = {}
-        if e2e_names:
-            chosen = {n: detectors[n] for n in e2e_names}
-            end[f"{split} JPEGs"] = end_to_end(chosen, jpeg_frames(paths), progress,
-                                               "end to end (JPEG)")
-            if video is not None:
-                end[f"video {Path(video).name}"] = end_to_end(
-                    chosen, video_frames(Path(video), config.video_frames), progress,
-                    "end to end (video)")
+            _relative_to_reference(rows, "map", "map_change_vs_tf_predict", ratio=False)
+        end = _end_to_end_rows(detectors, config, paths, progress)
         report = {"machine": machine_info(), "model": model_info(source, card, keras_model),
                   "images": str(layout.root), "split": split, "runs": runs, "warmup": warmup,
                   "inputs": len(inputs), "map_images": len(ids) if config.measure_map else 0,
