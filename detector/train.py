@@ -165,6 +165,37 @@ def resume_config(run_dir: str | Path, epochs: int | None = None) -> TrainConfig
     return config
 
 
+def _kit_callbacks(config: TrainConfig, model, metadata, train_gen, val_gen,  # type: ignore[no-untyped-def]
+                   steps: int, resume_point: _ResumePoint) -> list[keras.callbacks.Callback]:
+    """The kit's own callbacks, in the order they must run (metrics.csv before the snapshot)."""
+    run_dir = Path(config.out)
+    schedule = ([CosineSchedule(config.learning_rate, config.epochs, steps)]
+                if config.lr_schedule == "cosine" else [])
+    average = [WeightAverage(config.ema_decay)] if config.ema_decay else []
+    return schedule + average + [
+        RecalibrateBatchNorm(train_gen),
+        ValLoss(val_gen),
+        ValMap(prediction_model(model), metadata, Path(config.root), config.val_split,
+               config.eval_every),
+        RunRecorder(run_dir, config.keep_best),
+        resume_point,
+        keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False,
+                                    profile_batch=0),
+    ]
+
+
+def _start_line(config: TrainConfig, precision: str, classes: list[str], data: dict,
+                num_pseudo: int, num_val: int) -> str:
+    """What the run trains on, printed once at its start."""
+    weight = (f", pseudo weight {config.pseudo_weight:g}"
+              if config.pseudo_weight is not None else "")
+    pseudo = (f" ({data['train_images']} hand-labelled + {num_pseudo} pseudo-labelled "
+              f"from {config.pseudo_root}{weight})" if config.pseudo_root else "")
+    images = data["train_images"] + num_pseudo
+    return (f"training {config.backbone} ({precision}) on {images} images{pseudo} "
+            f"({', '.join(classes)}), validating on {num_val}; run folder {Path(config.out)}")
+
+
 def train(config: TrainConfig, resume: bool = False,
           callbacks: list[keras.callbacks.Callback] | None = None,
           force: bool = False) -> Path:
@@ -208,28 +239,10 @@ def train(config: TrainConfig, resume: bool = False,
                                        encoding="utf-8")
     steps = config.steps or math.ceil(train_gen.size() / config.batch_size)
     resume_point = _ResumePoint(run_dir)
-    schedule = ([CosineSchedule(config.learning_rate, config.epochs, steps)]
-                if config.lr_schedule == "cosine" else [])
-    average = [WeightAverage(config.ema_decay)] if config.ema_decay else []
-    kit_callbacks = schedule + average + [
-        RecalibrateBatchNorm(train_gen),
-        ValLoss(val_gen),
-        ValMap(prediction_model(model), metadata, Path(config.root), config.val_split,
-               config.eval_every),
-        RunRecorder(run_dir, config.keep_best),
-        resume_point,
-        keras.callbacks.TensorBoard(log_dir=str(run_dir / "logs"), write_graph=False,
-                                    profile_batch=0),
-    ] + list(callbacks or [])
-    data = metadata.extra["data"]
-    weight = (f", pseudo weight {config.pseudo_weight:g}"
-              if config.pseudo_weight is not None else "")
-    pseudo = (f" ({data['train_images']} hand-labelled + {len(pseudo_ids)} pseudo-labelled "
-              f"from {config.pseudo_root}{weight})" if config.pseudo_root else "")
-    images = data["train_images"] + len(pseudo_ids)
-    print(f"training {config.backbone} ({precision}) on {images} images{pseudo} "
-          f"({', '.join(classes)}), validating on {val_gen.size()}; run folder {run_dir}",
-          flush=True)
+    kit_callbacks = _kit_callbacks(config, model, metadata, train_gen, val_gen, steps,
+                                   resume_point) + list(callbacks or [])
+    print(_start_line(config, precision, classes, metadata.extra["data"], len(pseudo_ids),
+                      val_gen.size()), flush=True)
     try:
         fit(model, train_gen, steps, config.epochs, initial_epoch=initial_epoch,
             callbacks=kit_callbacks, verbose=1 if sys.stdout.isatty() else 2,
