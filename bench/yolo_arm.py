@@ -241,6 +241,11 @@ class CpuBudget:
         self.train_cpu_start = 0.0
         self.threads_seen = None
         self.n_train = None
+        # the current epoch's: reset by on_train_epoch_start, val's by on_val_start
+        self.ep_cpu0, self.ep_wall0, self.ep_batches = 0.0, 0.0, 0
+        self.ep_train_cpu, self.ep_train_wall = 0.0, 0.0
+        self.validated, self.val_cpu = False, 0.0
+        self.v_cpu0: float | None = None
 
     def callbacks(self) -> dict:
         """Event name -> bound method, for ``model.add_callback``."""
@@ -278,7 +283,7 @@ class CpuBudget:
             self.v_cpu0 = cpu_seconds()
 
     def on_val_end(self, validator) -> None:
-        if getattr(self, "v_cpu0", None) is not None:
+        if self.v_cpu0 is not None:
             self.validated = True
             self.val_cpu = self.val_cpu_last = cpu_seconds() - self.v_cpu0
             self.v_cpu0 = None
