@@ -511,13 +511,18 @@ def _checked_inputs(config: BenchConfig, force: bool):  # type: ignore[no-untype
     return source, layout, ids
 
 
-def _relative_to_reference(rows: dict[str, dict], key: str, out_key: str, ratio: bool) -> None:
-    """Add each row's ``key`` against tf_predict's (a speed-up ratio, or a difference)."""
-    if REFERENCE not in rows:
-        return
-    reference = rows[REFERENCE][key]
-    for row in rows.values():
-        row[out_key] = round(reference / row[key], 3) if ratio else round(row[key] - reference, 6)
+def _speedup_vs_reference(rows: dict[str, dict]) -> None:
+    """Add each row's median latency speed-up against tf_predict's."""
+    if REFERENCE in rows:
+        for row in rows.values():
+            row["speedup_vs_tf_predict"] = round(rows[REFERENCE]["median_ms"] / row["median_ms"], 3)
+
+
+def _map_change_vs_reference(rows: dict[str, dict]) -> None:
+    """Add each row's val mAP change against tf_predict's."""
+    if REFERENCE in rows:
+        for row in rows.values():
+            row["map_change_vs_tf_predict"] = round(row["map"] - rows[REFERENCE]["map"], 6)
 
 
 def _backend_rows(names: list[str], times: dict, card, core, inputs: list,  # type: ignore[no-untyped-def]
@@ -531,7 +536,7 @@ def _backend_rows(names: list[str], times: dict, card, core, inputs: list,  # ty
             role, hint = OPENVINO[name]
             rows[name]["async"] = async_throughput(core, card.file(role), hint, inputs,
                                                    max(len(inputs), 20), async_repeats)
-    _relative_to_reference(rows, "median_ms", "speedup_vs_tf_predict", ratio=True)
+    _speedup_vs_reference(rows)
     return rows
 
 
@@ -589,7 +594,7 @@ def run_benchmark(config: BenchConfig, force: bool = False, progress: bool = Tru
                 if progress:
                     print(f"mAP of {name}")
                 rows[name]["map"] = round(val_map(detectors[name], layout, ids, progress), 6)
-            _relative_to_reference(rows, "map", "map_change_vs_tf_predict", ratio=False)
+            _map_change_vs_reference(rows)
         end = _end_to_end_rows(detectors, config, paths, progress)
         report = {"machine": machine_info(), "model": model_info(source, card, keras_model),
                   "images": str(layout.root), "split": split, "runs": runs, "warmup": warmup,
