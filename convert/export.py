@@ -257,7 +257,6 @@ def export_model(config: ExportConfig, force: bool = False) -> ExportResult:
         # model shares in memory (a GroupNorm-head detector's FP32 IR then scored val mAP
         # 0.0). The card's rt_info part (no files, no export record) is final already.
         result.files["openvino_fp32"] = save_ir(ir_model, out / IR_FILE, card)
-    int8_model = None
     if precision == "int8":
         from .quantize import calibration_images, quantize_int8
 
@@ -268,7 +267,6 @@ def export_model(config: ExportConfig, force: bool = False) -> ExportResult:
         info["int8"] = {"calibration": f"{len(images)} images of {calib} train split",
                         "quantized": "network only; NMS, TopK and padding stay float"}
         card.files["openvino_int8"] = IR_INT8_FILE
-    if int8_model is not None:
         result.files["openvino_int8"] = save_ir(int8_model, out / IR_INT8_FILE, card)
     for path in list(result.files.values()):
         for part in (path, path.with_suffix(".bin")):
@@ -278,7 +276,7 @@ def export_model(config: ExportConfig, force: bool = False) -> ExportResult:
     verify_export(out)
 
     if calib is not None:
-        result.report = _parity_report(out, calib, formats, int8_model is not None, info)
+        result.report = _parity_report(out, calib, formats, precision == "int8", info)
         (out / REPORT_FILE).write_text(json.dumps(result.report, indent=2) + "\n", encoding="utf-8")
         info["map_val"] = result.report["map"]
         card.save(out)
