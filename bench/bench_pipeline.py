@@ -1,10 +1,13 @@
 """Benchmark: images/s of the training input pipeline, VocGenerator vs PascalVocGenerator.
 
 Both keras-retinanet generators read the same VOC copy with the same settings (batch size,
-image_min_side/max_side, a flip_x_chance=0.5 transform generator seeded alike, the same
-numpy preprocessing, pyramid shapes from a real mobilenet128_1.0 training model through
-``detector.model.shapes_callback``), so each batch costs image loading + augmentation +
-resize + preprocessing + anchor targets. Full epochs of ``generator[i]`` are timed, the
+image_min_side/max_side, the same numpy preprocessing, pyramid shapes from a real
+mobilenet128_1.0 training model through ``detector.model.shapes_callback``) and the same
+augmentation, seeded alike: flips only (``random_transform_generator(flip_x_chance=0.5)``),
+or, on rf100's 640 px frames at the fine-tuning default 192/256 batch 8, what ``gesturekit
+train`` uses by default (``detector.augment.augmentation``: transforms and colour
+effects; stock applies the colour effects to the decoded image, ours to the resized one).
+So each batch costs image loading + augmentation + resize + preprocessing + anchor targets. Full epochs of ``generator[i]`` are timed, the
 two generators interleaved batch by batch, over several epochs (the cache of
 ``VocGenerator`` fills in the first), fresh generators for every repeat; medians reported.
 Writes bench/results/pipeline.json and bench/results/pipeline.md.
@@ -30,6 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from detector.data import VocGenerator  # noqa: E402  (imports the compat shim first)
+from detector.augment import augmentation  # noqa: E402
 from detector.card import preprocess_mode  # noqa: E402
 from detector.model import build_training_model, shapes_callback  # noqa: E402
 from detector.preprocess import normalize  # noqa: E402
@@ -42,6 +46,7 @@ from gesturekit.runtime.benchmark import (loadavg_1min_since, machine_summary,  
                                           opencv_info)
 
 RACCOON = REPO.parent / "shared" / "data" / "raccoon-voc"
+RF100 = REPO.parent / "shared" / "data" / "rf100-hand-gestures-yolo"
 RESULTS = REPO / "bench" / "results"
 BACKBONE = "mobilenet128_1.0"
 SEED = 0
@@ -60,10 +65,12 @@ class Case:
     batch_size: int
     min_side: int
     max_side: int
+    augment: str = "flip"  # or "default": gesturekit train's transforms and colour effects
 
     @property
     def label(self) -> str:
-        return f"{self.dataset} {self.min_side}/{self.max_side} batch {self.batch_size}"
+        return (f"{self.dataset} {self.min_side}/{self.max_side} batch {self.batch_size}, "
+                f"{self.augment}")
 
 
 def gesturekit(*argv: str | Path) -> None:
@@ -96,6 +103,27 @@ def copy_raccoon(tmp: Path, limit: int | None) -> tuple[Path, str]:
     return root, "bench"
 
 
+def import_rf100(tmp: Path) -> tuple[Path, list[str]]:
+    """rf100's YOLO export imported as a VOC root (``gesturekit voc import yolo``; it
+    exits 1 because it skips one label file with an empty box, so the split is checked)."""
+    root = tmp / "rf100"
+    subprocess.run([sys.executable, "-m", "gesturekit", "voc", "import", "yolo", str(RF100),
+                    str(root)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not (root / "ImageSets" / "Main" / "train.txt").is_file():
+        raise RuntimeError(f"importing {RF100} made no train split")
+    return root, (root / "classes.txt").read_text(encoding="utf-8").split()
+
+
+def case_augmentation(case: Case) -> dict:
+    """The case's transform and colour-effect generators, freshly seeded with SEED."""
+    if case.augment == "flip":
+        return dict(transform_generator=random_transform_generator(
+            prng=np.random.RandomState(SEED), flip_x_chance=0.5))
+    np.random.seed(SEED)  # augmentation() seeds its transforms from the global generator
+    transform, effects = augmentation(random_transform=True, strong=False)
+    return dict(transform_generator=transform, visual_effect_generator=effects)
+
+
 def make_generators(case: Case, model) -> dict:  # type: ignore[no-untyped-def]
     """Fresh generators (empty cache), identically seeded, each with its own shape memo."""
     mode = preprocess_mode(BACKBONE)
@@ -104,9 +132,7 @@ def make_generators(case: Case, model) -> dict:  # type: ignore[no-untyped-def]
         common = dict(
             batch_size=case.batch_size, image_min_side=case.min_side,
             image_max_side=case.max_side, preprocess_image=lambda x: normalize(x, mode),
-            transform_generator=random_transform_generator(
-                prng=np.random.RandomState(SEED), flip_x_chance=0.5),
-            compute_shapes=shapes_callback(model))
+            compute_shapes=shapes_callback(model), **case_augmentation(case))
         random.seed(SEED)  # the groups are shuffled in __init__ with the global random
         start = time.perf_counter()
         if name == "ours":
@@ -121,17 +147,21 @@ def make_generators(case: Case, model) -> dict:  # type: ignore[no-untyped-def]
     return {"generators": made, "construct_s": construct_s}
 
 
-def same_work(batches: dict) -> bool:
-    """Both batches have the same input shape and the same anchor states (-1/0/1)."""
+def compare_batches(batches: dict) -> str:
+    """"shape" when the two batches differ in input shape (ours pads every batch to one
+    fixed canvas, stock to the batch's largest image), "states" when they share it but not
+    the anchor states (-1/0/1), else "same"."""
     (in_a, out_a), (in_b, out_b) = batches["ours"], batches["stock"]
-    return in_a.shape == in_b.shape and all(
-        np.array_equal(a[..., -1], b[..., -1]) for a, b in zip(out_a, out_b))
+    if in_a.shape != in_b.shape:
+        return "shape"
+    same = all(np.array_equal(a[..., -1], b[..., -1]) for a, b in zip(out_a, out_b))
+    return "same" if same else "states"
 
 
 def run_case(case: Case, model, repeats: int, epochs: int) -> dict:  # type: ignore[no-untyped-def]
     """Per repeat and epoch: seconds and images of each generator, batches interleaved."""
     runs = []
-    identical = True
+    compared = {"same": 0, "shape": 0, "states": 0}  # batches, by outcome
     for repeat in range(repeats):
         built = make_generators(case, model)
         gens = built["generators"]
@@ -148,7 +178,7 @@ def run_case(case: Case, model, repeats: int, epochs: int) -> dict:  # type: ign
                     start = time.perf_counter()
                     batches[name] = gens[name][index]
                     seconds[name][epoch] += time.perf_counter() - start
-                identical &= same_work(batches)
+                compared[compare_batches(batches)] += 1
         images = len(gens["ours"]) * case.batch_size
         runs.append({"seconds": seconds, "images_per_epoch": images,
                      "construct_s": built["construct_s"],
@@ -156,7 +186,7 @@ def run_case(case: Case, model, repeats: int, epochs: int) -> dict:  # type: ign
         print(f"{case.label} repeat {repeat}: " + "; ".join(
             f"{name} " + " ".join(f"{images / s:.1f}" for s in seconds[name])
             for name in GENERATORS) + " images/s per epoch", flush=True)
-    return summarize(case, runs, epochs, identical)
+    return summarize(case, runs, epochs, compared)
 
 
 def seconds_of(call) -> float:  # type: ignore[no-untyped-def]
@@ -166,10 +196,16 @@ def seconds_of(call) -> float:  # type: ignore[no-untyped-def]
 
 
 def augment_seconds(gen, index: int) -> float:  # type: ignore[no-untyped-def]
-    """Seconds of flip + resize + preprocess on what ``gen.load_image`` returns (untimed)."""
+    """Seconds of augmentation + resize + preprocess on what ``gen.load_image`` returns
+    (untimed), in keras-retinanet's order of calls."""
     image, annotations = gen.load_image(index), gen.load_annotations(index)
-    return seconds_of(lambda: gen.preprocess_group_entry(
-        *gen.random_transform_group_entry(image, annotations)))
+
+    def augment() -> None:
+        images, annotation_list = gen.random_visual_effect_group([image], [annotations])
+        gen.preprocess_group_entry(
+            *gen.random_transform_group_entry(images[0], annotation_list[0]))
+
+    return seconds_of(augment)
 
 
 def component_costs(case: Case, model) -> dict:  # type: ignore[no-untyped-def]
@@ -189,19 +225,21 @@ def component_costs(case: Case, model) -> dict:  # type: ignore[no-untyped-def]
     for index in range(ours.size()):
         for name, part in parts.items():
             totals[name] += part(index)
-    return {name: round(1000 * t / ours.size(), 3) for name, t in totals.items()}
+    return {"min_max_side": f"{case.min_side}/{case.max_side}", "augment": case.augment,
+            **{name: round(1000 * t / ours.size(), 3) for name, t in totals.items()}}
 
 
 def rate(images: int, seconds: float) -> float:
     return round(images / seconds, 1)
 
 
-def summarize(case: Case, runs: list[dict], epochs: int, identical: bool) -> dict:
+def summarize(case: Case, runs: list[dict], epochs: int, compared: dict) -> dict:
     images = runs[0]["images_per_epoch"]
-    result = {"dataset": case.dataset, "split": case.split, "batch_size": case.batch_size,
+    result = {"dataset": case.dataset, "split": case.split, "augment": case.augment,
+              "batch_size": case.batch_size,
               "image_min_side": case.min_side, "image_max_side": case.max_side,
               "images_per_epoch": images, "epochs": epochs,
-              "same_batch_shapes_and_anchor_states": identical,
+              "batches_compared": compared,
               "ours_cached_images": runs[0]["cached_images"]}
     for name in GENERATORS:
         per_run = [r["seconds"][name] for r in runs]
@@ -253,6 +291,12 @@ def main() -> int:
                  Case("sample", sample, "train", ("grab", "drop"), 4, 160, 214)]
         if args.quick:
             cases = cases[::2]
+        if RF100.is_dir():
+            rf100, rf100_classes = import_rf100(tmp)
+            cases.append(Case("rf100", rf100, "val" if args.quick else "train",
+                              tuple(rf100_classes), 8, 192, 256, "default"))
+        else:
+            print(f"rf100 not found, its case skipped: {RF100}", file=sys.stderr)
         models, results, components = {}, [], {}
         for case in cases:
             if case.classes not in models:
@@ -261,14 +305,15 @@ def main() -> int:
                     learning_rate=1e-4)
             results.append(run_case(case, models[case.classes], args.repeats, args.epochs))
             if case.dataset not in components:
-                components[case.dataset] = {
-                    "min_max_side": f"{case.min_side}/{case.max_side}",
-                    **component_costs(case, models[case.classes])}
+                components[case.dataset] = component_costs(case, models[case.classes])
     load = loadavg_1min_since(load_before)
 
     machine = {**machine_summary(PACKAGES), **opencv_info(), "loadavg_1min_before_after": load}
     report = {"backbone": BACKBONE, "repeats": args.repeats, "epochs": args.epochs,
-              "quick": args.quick, "transform": "random_transform_generator(flip_x_chance=0.5)",
+              "quick": args.quick,
+              "augment": {"flip": "random_transform_generator(flip_x_chance=0.5)",
+                          "default": "detector.augment.augmentation(random_transform=True, "
+                                     "strong=False): gesturekit train's default"},
               "machine": machine, "cases": results,
               "ms_per_image": components}
     out_dir = Path(tempfile.mkdtemp(prefix="gk-bench-quick-")) if args.quick else RESULTS
@@ -292,36 +337,41 @@ def markdown(report: dict) -> str:
         f"1-min load average before/after: {m['loadavg_1min_before_after']} (a shared "
         "machine: other jobs were running; compare the ratios, not absolute numbers).",
         "",
-        f"Full batches `generator[i]` (load, {report['transform']}, resize, preprocessing, "
+        f"Full batches `generator[i]` (load, augmentation, resize, preprocessing, "
         f"anchor targets with shapes from a {report['backbone']} model), the two "
         f"generators interleaved batch by batch; {report['epochs']} epochs per repeat, "
         f"fresh generators each repeat, median of {report['repeats']} repeat(s)"
         + (" (QUICK smoke run on small subsets)" if report["quick"] else "") + ".",
         "",
-        "| dataset, min/max side, batch | images/epoch | ours 1st epoch | ours later epochs "
+        "| dataset, min/max side, batch, augmentation | images/epoch | ours 1st epoch | ours later epochs "
         "| stock 1st epoch | stock later epochs | ratio ours/stock 1st | ratio later "
         "| ratio all epochs |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    augments = report.get("augment", {"flip": report.get("transform")})
     for c in report["cases"]:
         lines.append(
             f"| {c['dataset']} ({c['split']}), {c['image_min_side']}/{c['image_max_side']}, "
-            f"{c['batch_size']} | {c['images_per_epoch']} | "
+            f"{c['batch_size']}, {c.get('augment', 'flip')} | {c['images_per_epoch']} | "
             f"{c['ours']['first_epoch_images_per_s']} | {c['ours']['later_epochs_images_per_s']} "
             f"| {c['stock']['first_epoch_images_per_s']} | "
             f"{c['stock']['later_epochs_images_per_s']} | "
             f"{c['ratio_ours_over_stock_first_epoch']} | "
             f"{c['ratio_ours_over_stock_later_epochs']} | "
             f"{c['ratio_ours_over_stock_all_epochs']} |")
+    lines += ["", "Augmentation: " + "; ".join(f"{k}: `{v}`" for k, v in augments.items())
+              + "."]
     lines += ["", "Images/s; 'later epochs' = epochs 2 onwards together. Generator "
               "construction (not in the rates; ours reads every XML up front, stock reads "
               "each XML per batch and opens every image for its aspect ratio), seconds:", "",
-              "| case | ours | stock | same batch shapes and anchor states |",
+              "| case | ours | stock | batches: same shape and anchor states / other shape "
+              "(ours: one fixed canvas) / same shape, other anchor states |",
               "|---|---|---|---|"]
     for c in report["cases"]:
+        n = c["batches_compared"]
         lines.append(f"| {c['dataset']} {c['image_min_side']}/{c['image_max_side']} | "
                      f"{c['ours']['construct_s']} | {c['stock']['construct_s']} | "
-                     f"{'yes' if c['same_batch_shapes_and_anchor_states'] else 'NO'} |")
+                     f"{n['same']} / {n['shape']} / {n['states']} |")
     lines += ["", "Per-repeat ratios ours/stock (each repeat runs both generators "
               "interleaved, so these pairs share the machine's load), min-max:", "",
               "| case | 1st epoch | later epochs |", "|---|---|---|"]
@@ -331,13 +381,15 @@ def markdown(report: dict) -> str:
         lines.append(f"| {c['dataset']} {c['image_min_side']}/{c['image_max_side']} | "
                      f"{first[0]}-{first[1]} | {later[0]}-{later[1]} |")
     lines += ["", "Where the time goes, mean ms per image over one pass of each split (ours "
-              "cold = decode + cache insert, cached = copy out of the cache; augment = flip "
-              "+ resize + preprocess of what that generator's load_image returned):", "",
-              "| dataset (sides) | ours load_image cold / cached | stock load_image "
+              "cold = decode + cache insert, cached = copy out of the cache; augment = the "
+              "case's augmentation + resize + preprocess of what that generator's load_image "
+              "returned):", "",
+              "| dataset (sides, augmentation) | ours load_image cold / cached | stock load_image "
               "| ours / stock load_annotations | ours / stock augment |",
               "|---|---|---|---|---|"]
     for dataset, ms in report["ms_per_image"].items():
-        lines.append(f"| {dataset} ({ms['min_max_side']}) | {ms['ours_load_image_cold']} / "
+        lines.append(f"| {dataset} ({ms['min_max_side']}, {ms.get('augment', 'flip')}) | "
+                     f"{ms['ours_load_image_cold']} / "
                      f"{ms['ours_load_image_cached']} | {ms['stock_load_image']} | "
                      f"{ms['ours_load_annotations']} / {ms['stock_load_annotations']} | "
                      f"{ms['ours_augment_resize_preprocess']} / "
