@@ -247,7 +247,10 @@ def assert_zoomed(before: dict, after: dict, factor: float) -> None:
 
 @pytest.fixture(scope="module")
 def xserver():
-    """A private Xvfb display (``:N``, a free number chosen by Xvfb itself)."""
+    """A private Xvfb display (``:N``, a free number chosen by Xvfb itself). ``-noreset``:
+    by default Xvfb resets when its last client disconnects, and a labelImg connecting
+    during that reset can fail ("could not connect to display :0": once, in a full
+    run on a loaded machine)."""
     if shutil.which("Xvfb") is None or shutil.which("xdotool") is None:
         pytest.skip("needs Xvfb and xdotool (scripts/install_gui_deps.sh installs them)")
     try:
@@ -256,7 +259,7 @@ def xserver():
         pytest.skip(str(err))
     read_fd, write_fd = os.pipe()
     server = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0",
-                               "1280x1024x24", "-nolisten", "tcp"], pass_fds=(write_fd,),
+                               "1280x1024x24", "-nolisten", "tcp", "-noreset"], pass_fds=(write_fd,),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_fd)
     with os.fdopen(read_fd) as pipe:
