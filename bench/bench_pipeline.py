@@ -7,9 +7,10 @@ augmentation, seeded alike: flips only (``random_transform_generator(flip_x_chan
 or, on rf100's 640 px frames at the fine-tuning default 192/256 batch 8, what ``gesturekit
 train`` uses by default (``detector.augment.augmentation``: transforms and colour
 effects; stock applies the colour effects to the decoded image, ours to the resized one).
-So each batch costs image loading + augmentation + resize + preprocessing + anchor targets. Full epochs of ``generator[i]`` are timed, the
-two generators interleaved batch by batch, over several epochs (the cache of
-``VocGenerator`` fills in the first), fresh generators for every repeat; medians reported.
+So each batch costs image loading + augmentation + resize + preprocessing + anchor
+targets. Full epochs of ``generator[i]`` are timed, the two generators interleaved batch
+by batch, over several epochs (the cache of ``VocGenerator`` fills in the first), fresh
+generators for every repeat; medians reported.
 Writes bench/results/pipeline.json and bench/results/pipeline.md.
 
     /work/venv/bin/python bench/bench_pipeline.py [--repeats 3] [--epochs 3] [--quick]
@@ -73,9 +74,9 @@ class Case:
                 f"{self.augment}")
 
 
-def gesturekit(*argv: str | Path) -> None:
+def gesturekit(*argv: str | Path, check: bool = True) -> None:
     """Run one ``gesturekit`` verb in a subprocess (the CLI chain of the tutorial)."""
-    subprocess.run([sys.executable, "-m", "gesturekit", *map(str, argv)], check=True,
+    subprocess.run([sys.executable, "-m", "gesturekit", *map(str, argv)], check=check,
                    cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -107,8 +108,7 @@ def import_rf100(tmp: Path) -> tuple[Path, list[str]]:
     """rf100's YOLO export imported as a VOC root (``gesturekit voc import yolo``; it
     exits 1 because it skips one label file with an empty box, so the split is checked)."""
     root = tmp / "rf100"
-    subprocess.run([sys.executable, "-m", "gesturekit", "voc", "import", "yolo", str(RF100),
-                    str(root)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    gesturekit("voc", "import", "yolo", RF100, root, check=False)
     if not (root / "ImageSets" / "Main" / "train.txt").is_file():
         raise RuntimeError(f"importing {RF100} made no train split")
     return root, (root / "classes.txt").read_text(encoding="utf-8").split()
@@ -343,24 +343,23 @@ def markdown(report: dict) -> str:
         f"fresh generators each repeat, median of {report['repeats']} repeat(s)"
         + (" (QUICK smoke run on small subsets)" if report["quick"] else "") + ".",
         "",
-        "| dataset, min/max side, batch, augmentation | images/epoch | ours 1st epoch | ours later epochs "
-        "| stock 1st epoch | stock later epochs | ratio ours/stock 1st | ratio later "
-        "| ratio all epochs |",
+        "| dataset, min/max side, batch, augmentation | images/epoch | ours 1st epoch "
+        "| ours later epochs | stock 1st epoch | stock later epochs | ratio ours/stock 1st "
+        "| ratio later | ratio all epochs |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    augments = report.get("augment", {"flip": report.get("transform")})
     for c in report["cases"]:
         lines.append(
             f"| {c['dataset']} ({c['split']}), {c['image_min_side']}/{c['image_max_side']}, "
-            f"{c['batch_size']}, {c.get('augment', 'flip')} | {c['images_per_epoch']} | "
+            f"{c['batch_size']}, {c['augment']} | {c['images_per_epoch']} | "
             f"{c['ours']['first_epoch_images_per_s']} | {c['ours']['later_epochs_images_per_s']} "
             f"| {c['stock']['first_epoch_images_per_s']} | "
             f"{c['stock']['later_epochs_images_per_s']} | "
             f"{c['ratio_ours_over_stock_first_epoch']} | "
             f"{c['ratio_ours_over_stock_later_epochs']} | "
             f"{c['ratio_ours_over_stock_all_epochs']} |")
-    lines += ["", "Augmentation: " + "; ".join(f"{k}: `{v}`" for k, v in augments.items())
-              + "."]
+    lines += ["", "Augmentation: " + "; ".join(f"{name}: `{what}`"
+                                             for name, what in report["augment"].items()) + "."]
     lines += ["", "Images/s; 'later epochs' = epochs 2 onwards together. Generator "
               "construction (not in the rates; ours reads every XML up front, stock reads "
               "each XML per batch and opens every image for its aspect ratio), seconds:", "",
@@ -384,11 +383,11 @@ def markdown(report: dict) -> str:
               "cold = decode + cache insert, cached = copy out of the cache; augment = the "
               "case's augmentation + resize + preprocess of what that generator's load_image "
               "returned):", "",
-              "| dataset (sides, augmentation) | ours load_image cold / cached | stock load_image "
-              "| ours / stock load_annotations | ours / stock augment |",
+              "| dataset (sides, augmentation) | ours load_image cold / cached "
+              "| stock load_image | ours / stock load_annotations | ours / stock augment |",
               "|---|---|---|---|---|"]
     for dataset, ms in report["ms_per_image"].items():
-        lines.append(f"| {dataset} ({ms['min_max_side']}, {ms.get('augment', 'flip')}) | "
+        lines.append(f"| {dataset} ({ms['min_max_side']}, {ms['augment']}) | "
                      f"{ms['ours_load_image_cold']} / "
                      f"{ms['ours_load_image_cached']} | {ms['stock_load_image']} | "
                      f"{ms['ours_load_annotations']} / {ms['stock_load_annotations']} | "

@@ -56,8 +56,9 @@ class BatchNormStatistics:
             return 0
         sums, count = None, 0
         for inputs in batches:  # per layer: sums of the batch means and of E[x^2]
-            stats = [np.stack([mean.numpy(), variance.numpy() + mean.numpy() ** 2])
-                     .astype(np.float64) for mean, variance in self.moments(inputs)]
+            moments = [(mean.numpy().astype(np.float64), variance.numpy().astype(np.float64))
+                       for mean, variance in self.moments(inputs)]
+            stats = [np.stack([mean, variance + mean ** 2]) for mean, variance in moments]
             sums = stats if sums is None else [a + b for a, b in zip(sums, stats)]
             count += 1
         if count == 0:
