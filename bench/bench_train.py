@@ -255,6 +255,8 @@ CURVE_ARMS = {"fingers": ("fingers", {}), "fingers-fpn": ("fingers-fpn", {}),
               "fingers-fpn-mosaic-seed1": ("fingers-fpn", {"mosaic": 0.5, "seed": 1}),
               "fingers-fpn-gn": ("fingers-fpn", {"head_norm": "group"}),
               "fingers-fpn-gn-seed1": ("fingers-fpn", {"head_norm": "group", "seed": 1}),
+              "fingers-fpn-giou": ("fingers-fpn", {"box_loss": "giou"}),
+              "fingers-fpn-sgd": ("fingers-fpn", {"optimizer": "sgd", "learning_rate": 1e-2}),
               "yolov8n": ("", {})}
 
 

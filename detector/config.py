@@ -43,6 +43,8 @@ class TrainConfig:
     head_width: int = 32
     fpn_width: int = 32
     head_norm: str | None = None
+    box_loss: str = "smooth_l1"
+    optimizer: str = "adam"
     lr_schedule: str = "cosine"
     ema_decay: float = 0.0
     precision: str = "float32"
@@ -59,10 +61,17 @@ class TrainConfig:
 #: What a run folder's train_config.json lacked before a field existed: the value those
 #: runs were trained with (not today's default), so old runs resume as they were built.
 LEGACY_VALUES = {"fpn_width": 256, "ema_decay": 0.0, "mosaic": 0.0, "precision": "float32",
-                 "head_norm": "none"}
+                 "head_norm": "none", "box_loss": "smooth_l1", "optimizer": "adam"}
 #: What ``TrainConfig.head_norm`` accepts: keras-retinanet's heads as they are, or with
 #: GroupNorm after each of their four convolutions (as FCOS and later RetinaNets do).
 HEAD_NORMS = ("none", "group")
+#: What ``TrainConfig.box_loss`` accepts: keras-retinanet's smooth L1 on the box deltas, or
+#: GIoU on the boxes they describe (:mod:`detector.losses`).
+BOX_LOSSES = ("smooth_l1", "giou")
+#: What ``TrainConfig.optimizer`` accepts (:func:`detector.model.make_optimizer`):
+#: keras-retinanet's Adam (gradients clipped to norm 0.001), or SGD with Nesterov momentum
+#: 0.9 and weight decay 1e-4, as the RetinaNet paper trains.
+OPTIMIZERS = ("adam", "sgd")
 #: The name a GroupNorm head layer takes after its convolution's (``pyramid_*_0_gn``); how
 #: a saved network shows it has GroupNorm heads.
 GROUP_NORM_SUFFIX = "_gn"
@@ -77,13 +86,16 @@ def default(name: str, config: type = TrainConfig):  # type: ignore[no-untyped-d
     raise KeyError(name)
 
 
-def default_learning_rate(weights: str) -> float:
-    """1e-4 from scratch; 1e-3 from the kit's hand detector (its pretraining rate; on the
+def default_learning_rate(weights: str, optimizer: str = "adam") -> float:
+    """For SGD 1e-2, the RetinaNet paper's, whatever the weights. For Adam: 1e-4 from
+    scratch; 1e-3 from the kit's hand detector (its pretraining rate; on the
     main job it gave 0.84 against 0.78 for 3e-4, which had 540 steps instead of 900);
     1e-5 (keras-retinanet's) for other pretrained weights. A rebuilt ``hands.h5`` (its card
     beside it) counts as the hand detector."""
     from .hands import hand_weights
 
+    if optimizer == "sgd":
+        return 1e-2
     if weights in ("none", ""):
         return 1e-4
     return 1e-3 if hand_weights(weights) is not None else 1e-5
@@ -92,7 +104,8 @@ def default_learning_rate(weights: str) -> float:
 def resolved(config: TrainConfig) -> TrainConfig:
     """``config`` with the learning rate and head norm left to the weights (None) filled in."""
     if config.learning_rate is None:
-        config = replace(config, learning_rate=default_learning_rate(config.weights))
+        config = replace(config, learning_rate=default_learning_rate(config.weights,
+                                                                     config.optimizer))
     if config.head_norm is None:
         config = replace(config, head_norm=default_head_norm(config.weights))
     return config
@@ -111,7 +124,12 @@ def default_head_norm(weights: str) -> str:
     return stored_head_norm(weights)
 
 
+def check_choice(flag: str, value: object, allowed: tuple[str, ...]) -> None:
+    """Refuse, in one line naming ``flag``, a value that is not one of ``allowed``."""
+    if value not in allowed:
+        raise GestureKitError(f"{flag} must be one of {', '.join(allowed)} (got {value})")
+
+
 def check_head_norm(norm: str | None) -> None:
     """Refuse, in one line, a head norm that is not one of :data:`HEAD_NORMS`."""
-    if norm not in HEAD_NORMS:
-        raise GestureKitError(f"--head-norm must be one of {', '.join(HEAD_NORMS)} (got {norm})")
+    check_choice("--head-norm", norm, HEAD_NORMS)

@@ -6,8 +6,9 @@ from pathlib import Path
 from voc_tools.errors import GestureKitError
 
 from . import compat  # noqa: F401
-from .config import GROUP_NORM_SUFFIX, check_head_norm
+from .config import GROUP_NORM_SUFFIX, OPTIMIZERS, check_head_norm
 from .hands import hand_weights, load_hands_weights
+from . import losses as box_losses
 from keras_retinanet import losses, models  # noqa: E402
 from keras_retinanet.utils.anchors import make_shapes_callback  # noqa: E402
 from keras_retinanet.utils.model import freeze as freeze_model  # noqa: E402
@@ -109,8 +110,10 @@ def build_training_model(backbone_name: str, num_classes: int, weights: str | No
                          freeze_backbone: bool, learning_rate: float,
                          head_width: int = 256, fpn_width: int = 256,
                          compile_model: bool = True,
-                         head_norm: str = "none"):  # type: ignore[no-untyped-def]
-    """A compiled training model (focal + smooth-L1 losses) for ``num_classes`` classes.
+                         head_norm: str = "none", box_loss: str = "smooth_l1",
+                         optimizer: str = "adam"):  # type: ignore[no-untyped-def]
+    """A compiled training model (focal loss and ``box_loss``, see
+    :func:`training_losses`; ``optimizer``: :func:`make_optimizer`) for ``num_classes``.
 
     ``weights``: None (from scratch), 'imagenet', 'hands' (the kit's hand detector, see
     :mod:`detector.hands`) or a rebuilt ``hands.h5`` with its card beside it, or a path to
@@ -139,33 +142,48 @@ def build_training_model(backbone_name: str, num_classes: int, weights: str | No
                                   path) from None
     if not compile_model:
         return model
-    # keras-retinanet passes lr=..., which current Keras ignores: pass learning_rate.
-    model.compile(loss=training_losses(),
-                  optimizer=keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=0.001))
+    model.compile(loss=training_losses(box_loss),
+                  optimizer=make_optimizer(optimizer, learning_rate))
     return model
 
 
-def training_losses() -> dict:
-    """keras-retinanet's losses by output: smooth L1 for boxes, focal for classes."""
-    return {"regression": losses.smooth_l1(), "classification": losses.focal()}
+def make_optimizer(name: str, learning_rate: float):  # type: ignore[no-untyped-def]
+    """The optimizer called ``name`` (:data:`detector.config.OPTIMIZERS`). "adam":
+    keras-retinanet's (gradients clipped to norm 0.001; it passes ``lr=``, which current
+    Keras ignores, so the rate is passed as ``learning_rate``). "sgd": Nesterov momentum
+    0.9 and weight decay 1e-4, the RetinaNet paper's, with no clipping."""
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=0.001)
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9, nesterov=True,
+                                    weight_decay=1e-4)
+    raise ValueError(f"unknown optimizer {name!r}; expected one of {OPTIMIZERS}")
+
+
+def training_losses(box_loss: str = "smooth_l1") -> dict:
+    """The losses by output: ``box_loss`` for boxes (:func:`detector.losses.box_loss`:
+    keras-retinanet's smooth L1, or GIoU), keras-retinanet's focal loss for classes."""
+    return {"regression": box_losses.box_loss(box_loss), "classification": losses.focal()}
 
 
 def training_models(backbone_name: str, num_classes: int, weights: str | None,
                     freeze_backbone: bool, learning_rate: float, head_width: int = 256,
                     fpn_width: int = 256, precision: str = "float32",
-                    head_norm: str = "none"):  # type: ignore[no-untyped-def]
+                    head_norm: str = "none", box_loss: str = "smooth_l1",
+                    optimizer: str = "adam"):  # type: ignore[no-untyped-def]
     """(model, step model): the compiled float32 training model (:func:`build_training_model`)
     and the model whose steps train it: itself, or for ``precision`` "bfloat16" its bf16
     twin (:func:`detector.precision.bf16_twin`; pass both to :func:`detector.loop.fit`)."""
     model = build_training_model(backbone_name, num_classes, weights, freeze_backbone,
-                                 learning_rate, head_width, fpn_width, head_norm=head_norm)
+                                 learning_rate, head_width, fpn_width, head_norm=head_norm,
+                                 box_loss=box_loss, optimizer=optimizer)
     if precision == "float32":
         return model, model
     from .precision import bf16_twin
 
     twin = bf16_twin(model, lambda: build_training_model(
         backbone_name, num_classes, None, freeze_backbone, learning_rate, head_width,
-        fpn_width, compile_model=False, head_norm=head_norm), training_losses())
+        fpn_width, compile_model=False, head_norm=head_norm), training_losses(box_loss))
     return model, twin
 
 

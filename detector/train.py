@@ -13,7 +13,8 @@ from voc_tools.layout import VocLayout
 from voc_tools.outputs import check_output_folder, refuse_inside
 
 from . import compat  # noqa: F401
-from .config import LEGACY_VALUES, TrainConfig, check_head_norm, resolved  # noqa: F401
+from .config import (BOX_LOSSES, LEGACY_VALUES, OPTIMIZERS, TrainConfig,  # noqa: F401
+                     check_choice, check_head_norm, resolved)
 from tensorflow import keras  # noqa: E402
 
 from .augment import augmentation  # noqa: E402
@@ -84,9 +85,9 @@ def _validate(config: TrainConfig) -> None:
     if not 0.0 <= config.mosaic <= 1.0:
         raise GestureKitError(f"--mosaic must be a chance from 0 to 1 (got {config.mosaic})")
     check_head_norm(config.head_norm)
-    if config.precision not in PRECISIONS:
-        raise GestureKitError(f"--precision must be one of {', '.join(PRECISIONS)} "
-                              f"(got {config.precision})")
+    check_choice("--precision", config.precision, PRECISIONS)
+    check_choice("--box-loss", config.box_loss, BOX_LOSSES)
+    check_choice("--optimizer", config.optimizer, OPTIMIZERS)
     if not 0.0 <= config.ema_decay < 1.0:
         raise GestureKitError(f"--ema-decay must be 0 (off) or below 1 (got {config.ema_decay})")
     if not config.learning_rate > 0:
@@ -223,7 +224,7 @@ def train(config: TrainConfig, resume: bool = False,
     model, step_model = training_models(config.backbone, len(classes), weights,
                                         config.freeze_backbone, config.learning_rate,
                                         config.head_width, config.fpn_width, precision,
-                                        config.head_norm)
+                                        config.head_norm, config.box_loss, config.optimizer)
     initial_epoch = 0
     if state is not None:  # the twin gets these weights at the epoch's start
         model.load_weights(str(run_dir / state["snapshot"]))

@@ -7,7 +7,8 @@ HELP = "train a RetinaNet detector on a VOC root (classes come from its classes.
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from detector.config import HEAD_NORMS, default  # TensorFlow-free: the library's defaults
+    from detector.config import (  # TensorFlow-free: the library's defaults
+        BOX_LOSSES, HEAD_NORMS, OPTIMIZERS, default)
     from detector.precision import PRECISIONS
 
     parser.add_argument("root", metavar="ROOT",
@@ -34,8 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "rebuilt by scripts/pretrain_hands.py (hands.json beside it) "
                              "starts like hands (default %(default)s)")
     parser.add_argument("--lr", type=float, default=default("learning_rate"),
-                        help="Adam learning rate (default 1e-3 from hands, 1e-4 from "
-                             "scratch, 1e-5 from other pretrained weights)")
+                        help="learning rate (Adam: default 1e-3 from hands, 1e-4 from "
+                             "scratch, 1e-5 from other pretrained weights; SGD: 1e-2)")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default=default("optimizer"),
+                        help="adam: keras-retinanet's (gradients clipped to norm 0.001); "
+                             "sgd: Nesterov momentum 0.9, weight decay 1e-4, the RetinaNet "
+                             "paper's (default %(default)s)")
     parser.add_argument("--lr-schedule", choices=("cosine", "constant"),
                         default=default("lr_schedule"),
                         help="cosine: linear warm-up then cosine decay to 0 over the run; "
@@ -61,6 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "not to a higher val mAP in 30 CPU-minutes on real frames; "
                              "none: keras-retinanet's heads (default: none from random "
                              "weights, else as the weights were trained)")
+    parser.add_argument("--box-loss", choices=BOX_LOSSES, default=default("box_loss"),
+                        help="smooth_l1: keras-retinanet's, on the box offsets; giou: "
+                             "generalised IoU of the boxes they describe, weight 2 "
+                             "(default %(default)s)")
     parser.add_argument("--freeze-backbone", action=argparse.BooleanOptionalAction,
                         default=default("freeze_backbone"),
                         help="keep the backbone's weights fixed, train only the pyramid and heads "
@@ -124,6 +133,7 @@ def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         image_max_side=args.image_max_side, weights=args.weights, learning_rate=args.lr,
         lr_schedule=args.lr_schedule, ema_decay=args.ema_decay, precision=args.precision,
         head_width=args.head_width, fpn_width=args.fpn_width, head_norm=args.head_norm,
+        box_loss=args.box_loss, optimizer=args.optimizer,
         freeze_backbone=args.freeze_backbone, random_transform=args.random_transform,
         strong_augment=args.strong_augment, mosaic=args.mosaic,
         keep_best=args.keep_best, eval_every=args.eval_every, train_split=args.train_split,
