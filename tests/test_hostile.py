@@ -273,6 +273,20 @@ def test_train_library_refuses_an_unknown_head_norm_and_a_head_the_hands_lack(
         assert not (tmp_path / "run").exists()
 
 
+def test_train_library_refuses_an_unknown_box_loss_or_optimizer(small_voc: Path,
+                                                                tmp_path: Path) -> None:
+    from detector.config import TrainConfig
+    from detector.train import train
+
+    for change, message in (({"box_loss": "l2"},
+                             "--box-loss must be one of smooth_l1, giou \\(got l2\\)"),
+                            ({"optimizer": "rmsprop"},
+                             "--optimizer must be one of adam, sgd \\(got rmsprop\\)")):
+        with pytest.raises(GestureKitError, match=message):
+            train(TrainConfig(root=str(small_voc), out=str(tmp_path / "run"), **change))
+        assert not (tmp_path / "run").exists()
+
+
 def test_train_refuses_train_val_overlap(small_voc: Path, tmp_path: Path, capsys) -> None:
     root = tmp_path / "voc"
     import shutil

@@ -26,6 +26,7 @@ def test_every_field_is_an_option() -> None:
                          "--image-max-side", "150", "--weights", "none", "--lr", "0.01",
                          "--lr-schedule", "constant", "--ema-decay", "0.99", "--precision", "bfloat16",
                          "--head-width", "16", "--head-norm", "group",
+                         "--box-loss", "giou", "--optimizer", "sgd",
                          "--fpn-width", "24", "--freeze-backbone", "--no-random-transform",
                          "--strong-augment", "--mosaic", "0.5",
                          "--keep-best", "1", "--eval-every", "2", "--train-split", "t",
@@ -57,6 +58,7 @@ def test_the_learning_rate_follows_the_weights_unless_set() -> None:
     assert resolved(TrainConfig(root="R", out="O")).learning_rate == 1e-3
     assert resolved(TrainConfig(root="R", out="O", weights="none")).learning_rate == 1e-4
     assert resolved(_cli_config("R", "--out", "O", "--lr", "0.02")).learning_rate == 0.02
+    assert resolved(_cli_config("R", "--out", "O", "--optimizer", "sgd")).learning_rate == 1e-2
 
 
 def test_the_defaults_are_the_shipped_hand_models_architecture() -> None:
@@ -89,3 +91,12 @@ def test_a_run_saved_before_the_head_norm_option_resumes_with_plain_heads(
     del saved["head_norm"]
     (tmp_path / "train_config.json").write_text(json.dumps(saved))
     assert resume_config(tmp_path).head_norm == "none"
+
+
+def test_a_run_saved_before_the_box_loss_and_optimizer_options_resumes_as_it_was_built(
+        tmp_path: Path) -> None:
+    saved = asdict(TrainConfig(root="R", out=str(tmp_path), box_loss="giou", optimizer="sgd"))
+    del saved["box_loss"], saved["optimizer"]
+    (tmp_path / "train_config.json").write_text(json.dumps(saved))
+    config = resume_config(tmp_path)
+    assert (config.box_loss, config.optimizer) == ("smooth_l1", "adam")
