@@ -19,7 +19,7 @@ def convert(snapshot: str | Path, out: str | Path, force: bool = False) -> Path:
     Refuses to replace an existing converted model, or to write into any non-empty
     folder, unless ``force``.
     """
-    from keras_retinanet import models
+    from .model import prediction_model
 
     snapshot, out = Path(snapshot), Path(out)
     if (out / INFERENCE_H5).exists() and not force:
@@ -30,7 +30,7 @@ def convert(snapshot: str | Path, out: str | Path, force: bool = False) -> Path:
     model = load_keras_model(snapshot, metadata.backbone)
     if not is_training_model(model):
         raise GestureKitError("already an inference model; nothing to convert", snapshot)
-    inference = models.convert_model(model)
+    inference = prediction_model(model)
     out.mkdir(parents=True, exist_ok=True)
     save_h5(inference, out / INFERENCE_H5)
     with quiet_saving():

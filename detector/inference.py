@@ -54,12 +54,14 @@ def load_keras_model(path: str | Path, backbone: str):  # type: ignore[no-untype
     from keras_retinanet import models
     from tensorflow import keras
 
+    from .anchors import CUSTOM_OBJECTS
+
     path = Path(path)
     if not path.is_file():
         raise GestureKitError("model file not found", path)
     try:
-        return keras.models.load_model(str(path), compile=False,
-                                       custom_objects=models.backbone(backbone).custom_objects)
+        return keras.models.load_model(str(path), compile=False, custom_objects={
+            **models.backbone(backbone).custom_objects, **CUSTOM_OBJECTS})
     except (OSError, ValueError) as err:
         raise GestureKitError(f"not a keras-retinanet model ({str(err).splitlines()[0]})",
                               path) from None

@@ -188,8 +188,28 @@ def training_models(backbone_name: str, num_classes: int, weights: str | None,
 
 
 def prediction_model(training_model):  # type: ignore[no-untyped-def]
-    """The inference model (regression → boxes, NMS) sharing the training model's weights."""
-    return models.convert_model(training_model)
+    """The inference model sharing the training model's weights: keras-retinanet's
+    ``convert_model`` (regression → boxes clipped to the image, per-class NMS at IoU 0.5,
+    scores from 0.05, 300 detections), except that anchors training ignored (centre
+    outside the image) report nothing (:class:`detector.anchors.InsideAnchors`)."""
+    from keras_retinanet import layers
+    from keras_retinanet.models import retinanet as retinanet_module
+    from keras_retinanet.utils.anchors import AnchorParameters
+
+    from .anchors import InsideAnchors
+
+    # keras-retinanet's module-level builder; its double underscore is a name, not mangling
+    build_anchors = getattr(retinanet_module, "__build_anchors")
+    image = training_model.inputs[0]
+    features = [training_model.get_layer(f"P{level}").output for level in range(3, 8)]
+    anchors = build_anchors(AnchorParameters.default, features)
+    regression, classification = training_model.outputs[:2]
+    boxes = layers.RegressBoxes(name="boxes")([anchors, regression])
+    boxes = layers.ClipBoxes(name="clipped_boxes")([image, boxes])
+    classification = InsideAnchors(name="inside_anchors")([image, anchors, classification])
+    detections = layers.FilterDetections(name="filtered_detections")([boxes, classification])
+    return keras.models.Model(inputs=training_model.inputs, outputs=detections,
+                              name="retinanet-bbox")
 
 
 def shapes_callback(model):  # type: ignore[no-untyped-def]
