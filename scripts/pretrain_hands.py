@@ -48,6 +48,7 @@ SOURCES = (*SETS, "sample")
 ARCHITECTURE = dict(backbone="mobilenet224_0.5", head_width=32, fpn_width=32,
                     image_min_side=192, image_max_side=256)
 RECIPE = dict(batch_size=8, learning_rate=1e-3, lr_schedule="cosine", weights="none",
+              box_loss="smooth_l1",
               strong_augment=True, val_fraction=0.2, seed=0, video_every=5,
               sample_videos=8, sample_frames=24, sample_seed=1)
 ATTRIBUTION = {
@@ -200,7 +201,8 @@ def train(root: Path, pseudo: Path | None, run: Path, epochs: int, log: Path) ->
                 "--image-min-side", str(a["image_min_side"]),
                 "--image-max-side", str(a["image_max_side"]), "--weights", r["weights"],
                 "--batch-size", str(r["batch_size"]), "--lr", str(r["learning_rate"]),
-                "--lr-schedule", r["lr_schedule"], "--epochs", str(epochs),
+                "--lr-schedule", r["lr_schedule"], "--box-loss", r["box_loss"],
+                "--epochs", str(epochs),
                 "--strong-augment", "--seed", str(r["seed"])]
         if pseudo is not None:
             argv += ["--pseudo", str(pseudo)]
@@ -274,7 +276,7 @@ def main() -> int:
             "hand_ap50_on_held_back_val": scores, "limits": LIMITS}
     dest = args.work / "card" if args.no_install else None
     written = write_hands_card(snapshot, card, dest)
-    print(f"hand AP@0.5 on held-back val: "
+    print("hand AP@0.5 on held-back val: "
           + ", ".join(f"{k} {v['ap50']:.3f}" for k, v in scores.items())
           + f"; {spent['wall_s'] / 60:.0f} min training; wrote {', '.join(map(str, written))}")
     return 0

@@ -26,7 +26,7 @@ def test_every_field_is_an_option() -> None:
                          "--image-max-side", "150", "--weights", "none", "--lr", "0.01",
                          "--lr-schedule", "constant", "--ema-decay", "0.99", "--precision", "bfloat16",
                          "--head-width", "16", "--head-norm", "group",
-                         "--box-loss", "giou", "--optimizer", "sgd",
+                         "--box-loss", "smooth_l1", "--optimizer", "sgd",
                          "--fpn-width", "24", "--freeze-backbone", "--no-random-transform",
                          "--strong-augment", "--mosaic", "0.5",
                          "--keep-best", "1", "--eval-every", "2", "--train-split", "t",

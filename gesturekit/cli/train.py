@@ -67,8 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "none: keras-retinanet's heads (default: none from random "
                              "weights, else as the weights were trained)")
     parser.add_argument("--box-loss", choices=BOX_LOSSES, default=default("box_loss"),
-                        help="smooth_l1: keras-retinanet's, on the box offsets; giou: "
-                             "generalised IoU of the boxes they describe, weight 2 "
+                        help="giou: generalised IoU of the boxes the offsets describe, "
+                             "weight 2 (rf100 test 0.939 against 0.899 after 6000 steps); "
+                             "smooth_l1: keras-retinanet's, on the offsets "
                              "(default %(default)s)")
     parser.add_argument("--freeze-backbone", action=argparse.BooleanOptionalAction,
                         default=default("freeze_backbone"),
