@@ -60,8 +60,9 @@ IOUS = [0.5 + 0.05 * k for k in range(10)]
 #: The kit's CPU recipe from random weights (the issue-8 real-frame configuration), with
 #: keras-retinanet's 256-wide pyramid as in the committed table (the kit's default is now 64;
 #: bench_train's curves compare the two), in float32, without mosaic, with
-#: keras-retinanet's heads, smooth L1 box loss and Adam, as every committed arm was trained (bench_train's curve arms
-#: set ``precision``, ``mosaic``, ``head_norm``, ``box_loss`` and ``optimizer``).
+#: keras-retinanet's heads, smooth L1 box loss and Adam, as every committed arm was
+#: trained (bench_train's curve arms set ``precision``, ``mosaic``, ``head_norm``,
+#: ``box_loss`` and ``optimizer``).
 RECIPE = dict(backbone="mobilenet224_1.0", weights="none", head_width=64, fpn_width=256,
               image_min_side=288, image_max_side=384, batch_size=4, learning_rate=1e-3,
               random_transform=True, lr_schedule="constant", steps=150, epochs=1000,
