@@ -49,9 +49,8 @@ def run(root: Path, steps: int, block: int) -> dict:
     classes = read_classes(root / "classes.txt")
     config = resolved(TrainConfig(root=str(root), out=str(root.parent / "unused")))
     tf.keras.utils.set_random_seed(0)
-    built = {policy: training_models(config.backbone, len(classes), config.weights, False,
-                                     config.learning_rate, config.head_width,
-                                     config.fpn_width, policy) for policy in POLICIES}
+    built = {policy: training_models(config, len(classes), config.weights, policy)
+             for policy in POLICIES}
     start_weights = built["float32"][0].get_weights()
     generator, _ = training_generators(config, classes, [])
     generator.compute_shapes = shapes_callback(built["float32"][0])
@@ -93,6 +92,7 @@ def run(root: Path, steps: int, block: int) -> dict:
                        "fpn_width": config.fpn_width, "batch_size": config.batch_size,
                        "image_sides": [config.image_min_side, config.image_max_side],
                        "weights": config.weights, "learning_rate": config.learning_rate,
+                       "box_loss": config.box_loss, "optimizer": config.optimizer,
                        "canvas": list(generator.canvas), "steps": steps, "block": block},
             "rows": rows, "losses": losses,
             "speed_ratio_bf16_over_float32": round(rows["float32"]["s_per_step"]
@@ -110,7 +110,8 @@ def write_report(report: dict) -> None:
              f"{config['backbone']}, head {config['head_width']}, pyramid "
              f"{config['fpn_width']}, batch {config['batch_size']} on a "
              f"{config['canvas'][0]}×{config['canvas'][1]} canvas, from `{config['weights']}`,"
-             f" lr {config['learning_rate']:g}: {config['steps']} steps on fingers' grouped "
+             f" lr {config['learning_rate']:g}, {config['box_loss']} box loss, "
+             f"{config['optimizer']}: {config['steps']} steps on fingers' grouped "
              f"train split, the same batches for both, timed in alternating blocks of "
              f"{config['block']}; val mAP@0.5 by the kit's evaluator after the steps.", "",
              "| precision | s/step | images/s | CPU s/step | first loss | mean loss, last block "

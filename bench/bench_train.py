@@ -143,17 +143,16 @@ def measure(arm: str, root: str, config: dict, steps: int, warmup: int) -> dict:
     from detector.loop import compiled_step, endless_batches
     from detector.model import shapes_callback, training_models
     from detector.precision import training_precision
+    from detector.config import resolved
     from detector.train import TrainConfig, training_generators
     from voc_tools.classes import read_classes
 
     classes = read_classes(Path(root) / "classes.txt")
-    train_config = TrainConfig(root=root, out="unused", weights="none", random_transform=True,
-                               learning_rate=1e-3, **config)
+    train_config = resolved(TrainConfig(root=root, out="unused", weights="none",
+                                        random_transform=True, learning_rate=1e-3, **config))
     generator, _ = training_generators(train_config, classes, [])
     precision = ("bfloat16" if arm == "kit_bf16" else training_precision(train_config.precision))
-    model, step_model = training_models(train_config.backbone, len(classes), None, False, 1e-3,
-                                        train_config.head_width, train_config.fpn_width,
-                                        precision)
+    model, step_model = training_models(train_config, len(classes), None, precision)
     generator.compute_shapes = shapes_callback(model)
     images, clock = steps * train_config.batch_size, Clock()
     if arm in ("kit", "kit_bf16"):

@@ -6,7 +6,7 @@ from pathlib import Path
 from voc_tools.errors import GestureKitError
 
 from . import compat  # noqa: F401
-from .config import GROUP_NORM_SUFFIX, OPTIMIZERS, check_head_norm
+from .config import GROUP_NORM_SUFFIX, OPTIMIZERS, TrainConfig, check_head_norm, default
 from .hands import hand_weights, load_hands_weights
 from . import losses as box_losses
 from keras_retinanet import losses, models  # noqa: E402
@@ -110,10 +110,11 @@ def build_training_model(backbone_name: str, num_classes: int, weights: str | No
                          freeze_backbone: bool, learning_rate: float,
                          head_width: int = 256, fpn_width: int = 256,
                          compile_model: bool = True,
-                         head_norm: str = "none", box_loss: str = "smooth_l1",
-                         optimizer: str = "adam"):  # type: ignore[no-untyped-def]
+                         head_norm: str = "none", box_loss: str = default("box_loss"),
+                         optimizer: str = default("optimizer")):  # type: ignore[no-untyped-def]
     """A compiled training model (focal loss and ``box_loss``, see
-    :func:`training_losses`; ``optimizer``: :func:`make_optimizer`) for ``num_classes``.
+    :func:`training_losses`; ``optimizer``: :func:`make_optimizer`; both TrainConfig's
+    defaults unless given) for ``num_classes``.
 
     ``weights``: None (from scratch), 'imagenet', 'hands' (the kit's hand detector, see
     :mod:`detector.hands`) or a rebuilt ``hands.h5`` with its card beside it, or a path to
@@ -160,31 +161,31 @@ def make_optimizer(name: str, learning_rate: float):  # type: ignore[no-untyped-
     raise ValueError(f"unknown optimizer {name!r}; expected one of {OPTIMIZERS}")
 
 
-def training_losses(box_loss: str = "smooth_l1") -> dict:
+def training_losses(box_loss: str = default("box_loss")) -> dict:
     """The losses by output: ``box_loss`` for boxes (:func:`detector.losses.box_loss`:
     keras-retinanet's smooth L1, or GIoU), keras-retinanet's focal loss for classes."""
     return {"regression": box_losses.box_loss(box_loss), "classification": losses.focal()}
 
 
-def training_models(backbone_name: str, num_classes: int, weights: str | None,
-                    freeze_backbone: bool, learning_rate: float, head_width: int = 256,
-                    fpn_width: int = 256, precision: str = "float32",
-                    head_norm: str = "none", box_loss: str = "smooth_l1",
-                    optimizer: str = "adam"):  # type: ignore[no-untyped-def]
-    """(model, step model): the compiled float32 training model (:func:`build_training_model`)
-    and the model whose steps train it: itself, or for ``precision`` "bfloat16" its bf16
-    twin (:func:`detector.precision.bf16_twin`; pass both to :func:`detector.loop.fit`)."""
-    model = build_training_model(backbone_name, num_classes, weights, freeze_backbone,
-                                 learning_rate, head_width, fpn_width, head_norm=head_norm,
-                                 box_loss=box_loss, optimizer=optimizer)
+def training_models(config: TrainConfig, num_classes: int, weights: str | None,
+                    precision: str = "float32"):  # type: ignore[no-untyped-def]
+    """(model, step model) for a resolved ``config`` (:func:`detector.config.resolved`: its
+    architecture, learning rate, box loss and optimizer): the compiled float32 training model
+    (:func:`build_training_model`, starting from ``weights``) and the model whose steps
+    train it: itself, or for ``precision`` "bfloat16" its bf16 twin
+    (:func:`detector.precision.bf16_twin`; pass both to :func:`detector.loop.fit`)."""
+    def build(start: str | None, compile_model: bool):  # type: ignore[no-untyped-def]
+        return build_training_model(
+            config.backbone, num_classes, start, config.freeze_backbone,
+            config.learning_rate, config.head_width, config.fpn_width, compile_model,
+            config.head_norm, config.box_loss, config.optimizer)
+
+    model = build(weights, True)
     if precision == "float32":
         return model, model
     from .precision import bf16_twin
 
-    twin = bf16_twin(model, lambda: build_training_model(
-        backbone_name, num_classes, None, freeze_backbone, learning_rate, head_width,
-        fpn_width, compile_model=False, head_norm=head_norm), training_losses(box_loss))
-    return model, twin
+    return model, bf16_twin(model, lambda: build(None, False), training_losses(config.box_loss))
 
 
 def prediction_model(training_model):  # type: ignore[no-untyped-def]

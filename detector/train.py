@@ -221,10 +221,7 @@ def train(config: TrainConfig, resume: bool = False,
     train_gen, val_gen = training_generators(config, classes, pseudo_ids)
     weights = None if config.weights in ("none", "") or state else config.weights
     precision = training_precision(config.precision)
-    model, step_model = training_models(config.backbone, len(classes), weights,
-                                        config.freeze_backbone, config.learning_rate,
-                                        config.head_width, config.fpn_width, precision,
-                                        config.head_norm, config.box_loss, config.optimizer)
+    model, step_model = training_models(config, len(classes), weights, precision)
     initial_epoch = 0
     if state is not None:  # the twin gets these weights at the epoch's start
         model.load_weights(str(run_dir / state["snapshot"]))

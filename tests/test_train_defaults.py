@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 from detector.config import TrainConfig, resolved
@@ -100,3 +100,23 @@ def test_a_run_saved_before_the_box_loss_and_optimizer_options_resumes_as_it_was
     (tmp_path / "train_config.json").write_text(json.dumps(saved))
     config = resume_config(tmp_path)
     assert (config.box_loss, config.optimizer) == ("smooth_l1", "adam")
+
+
+def test_the_training_models_follow_the_config_they_are_given() -> None:
+    """Library callers (train, the benches) get the config's box loss and optimizer; the
+    builder's own defaults are TrainConfig's, so no caller trains a stale default."""
+    from detector.model import build_training_model, training_models
+
+    config = resolved(TrainConfig(root="R", out="O", backbone="mobilenet128_0.25",
+                                  weights="none", head_width=8, fpn_width=8))
+    model, step_model = training_models(config, 2, None)
+    assert step_model is model
+    assert model.loss["regression"].__name__ == "_giou_loss"
+    assert type(model.optimizer).__name__ == "Adam"
+    sgd = replace(config, box_loss="smooth_l1", optimizer="sgd", learning_rate=1e-2)
+    model, twin = training_models(sgd, 2, None, "bfloat16")
+    assert model.loss["regression"].__name__ == "_smooth_l1"
+    assert twin.loss["regression"].__name__ == "_smooth_l1"
+    assert type(model.optimizer).__name__ == "SGD"
+    plain = build_training_model("mobilenet128_0.25", 2, None, False, 1e-3, 8, 8)
+    assert plain.loss["regression"].__name__ == "_giou_loss"
