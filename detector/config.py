@@ -48,6 +48,7 @@ class TrainConfig:
     head_norm: str | None = None
     box_loss: str = "giou"
     optimizer: str = "adam"
+    outside_anchors: str = "ignore"
     lr_schedule: str = "cosine"
     ema_decay: float = 0.0
     precision: str = "float32"
@@ -64,7 +65,8 @@ class TrainConfig:
 #: What a run folder's train_config.json lacked before a field existed: the value those
 #: runs were trained with (not today's default), so old runs resume as they were built.
 LEGACY_VALUES = {"fpn_width": 256, "ema_decay": 0.0, "mosaic": 0.0, "precision": "float32",
-                 "head_norm": "none", "box_loss": "smooth_l1", "optimizer": "adam"}
+                 "head_norm": "none", "box_loss": "smooth_l1", "optimizer": "adam",
+                 "outside_anchors": "ignore"}
 #: What ``TrainConfig.head_norm`` accepts: keras-retinanet's heads as they are, or with
 #: GroupNorm after each of their four convolutions (as FCOS and later RetinaNets do).
 HEAD_NORMS = ("none", "group")
@@ -75,6 +77,10 @@ BOX_LOSSES = ("smooth_l1", "giou")
 #: keras-retinanet's Adam (gradients clipped to norm 0.001), or SGD with Nesterov momentum
 #: 0.9 and weight decay 1e-4, as the RetinaNet paper trains.
 OPTIMIZERS = ("adam", "sgd")
+#: What ``TrainConfig.outside_anchors`` accepts (:func:`detector.anchors.anchor_targets`):
+#: an anchor centred past the image's edge (or in the canvas's padding) that overlaps no
+#: object trains as background, or is ignored as keras-retinanet does.
+OUTSIDE_ANCHORS = ("background", "ignore")
 #: The name a GroupNorm head layer takes after its convolution's (``pyramid_*_0_gn``); how
 #: a saved network shows it has GroupNorm heads.
 GROUP_NORM_SUFFIX = "_gn"

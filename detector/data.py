@@ -20,6 +20,8 @@ from voc_tools.image_io import decode_reduction, read_image_bgr
 from voc_tools.layout import VocLayout
 
 from . import compat  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
+from .anchors import anchor_targets
+from .config import default
 from .ground_truth import read_ground_truth
 from .mosaic import mosaic
 from keras_retinanet.preprocessing.generator import Generator  # noqa: E402
@@ -31,13 +33,17 @@ class VocGenerator(Generator):
     """keras-retinanet ``Generator`` over one split of a VOC root (listed ``repeat`` times),
     plus any ``extra`` ``(root, image ids)`` (pseudo-labelled frames), with an image cache.
     ``mosaic``: the chance that a training image is replaced by a mosaic of it and three
-    random others (:mod:`detector.mosaic`), before the other augmentation."""
+    random others (:mod:`detector.mosaic`), before the other augmentation.
+    ``outside_anchors``: what anchors centred past an image's edge learn
+    (:func:`detector.anchors.anchor_targets`)."""
 
     def __init__(self, root: str | Path, split: str, classes: list[str],
                  cache_megabytes: int = 2048, repeat: int = 1,
                  extra: Sequence[tuple[str | Path, Sequence[str]]] = (),
-                 mosaic: float = 0.0, **kwargs) -> None:
+                 mosaic: float = 0.0,
+                 outside_anchors: str = default("outside_anchors"), **kwargs) -> None:
         self.mosaic_chance = mosaic
+        self.outside_anchors = outside_anchors
         self._rng = np.random.default_rng(np.random.randint(2**31))  # set_random_seed's
         self.layout = VocLayout(root).require()
         self.image_ids = self.layout.read_split(split)
@@ -150,8 +156,8 @@ class VocGenerator(Generator):
         """Anchor targets on the canvas; its anchors are computed once."""
         if self._canvas_anchors is None:
             self._canvas_anchors = self.generate_anchors((*self.canvas, 3))
-        return list(self.compute_anchor_targets(self._canvas_anchors, image_group,
-                                                annotations_group, self.num_classes()))
+        return list(anchor_targets(self._canvas_anchors, image_group, annotations_group,
+                                   self.num_classes(), self.outside_anchors))
 
     def dataset(self):  # type: ignore[no-untyped-def]
         """One pass over the batches as a ``tf.data.Dataset`` of static shape (for

@@ -27,6 +27,7 @@ def test_every_field_is_an_option() -> None:
                          "--lr-schedule", "constant", "--ema-decay", "0.99", "--precision", "bfloat16",
                          "--head-width", "16", "--head-norm", "group",
                          "--box-loss", "smooth_l1", "--optimizer", "sgd",
+                         "--outside-anchors", "background",
                          "--fpn-width", "24", "--freeze-backbone", "--no-random-transform",
                          "--strong-augment", "--mosaic", "0.5",
                          "--keep-best", "1", "--eval-every", "2", "--train-split", "t",
@@ -120,3 +121,11 @@ def test_the_training_models_follow_the_config_they_are_given() -> None:
     assert type(model.optimizer).__name__ == "SGD"
     plain = build_training_model("mobilenet128_0.25", 2, None, False, 1e-3, 8, 8)
     assert plain.loss["regression"].__name__ == "_giou_loss"
+
+
+def test_a_run_saved_before_the_outside_anchor_rule_resumes_with_keras_retinanets(
+        tmp_path: Path) -> None:
+    saved = asdict(TrainConfig(root="R", out=str(tmp_path)))
+    del saved["outside_anchors"]
+    (tmp_path / "train_config.json").write_text(json.dumps(saved))
+    assert resume_config(tmp_path).outside_anchors == "ignore"

@@ -8,7 +8,7 @@ HELP = "train a RetinaNet detector on a VOC root (classes come from its classes.
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from detector.config import (  # TensorFlow-free: the library's defaults
-        BOX_LOSSES, HEAD_NORMS, OPTIMIZERS, default)
+        BOX_LOSSES, HEAD_NORMS, OPTIMIZERS, OUTSIDE_ANCHORS, default)
     from detector.precision import PRECISIONS
 
     parser.add_argument("root", metavar="ROOT",
@@ -71,6 +71,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "weight 2 (rf100 test 0.939 against 0.899 after 6000 steps); "
                              "smooth_l1: keras-retinanet's, on the offsets "
                              "(default %(default)s)")
+    parser.add_argument("--outside-anchors", choices=OUTSIDE_ANCHORS,
+                        default=default("outside_anchors"),
+                        help="background: anchors centred past the image's edge or in the "
+                             "padding that overlap no object learn background, so a "
+                             "fixed-size export's padded strip reports nothing; ignore: "
+                             "keras-retinanet's rule (default %(default)s)")
     parser.add_argument("--freeze-backbone", action=argparse.BooleanOptionalAction,
                         default=default("freeze_backbone"),
                         help="keep the backbone's weights fixed, train only the pyramid and heads "
@@ -135,6 +141,7 @@ def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         lr_schedule=args.lr_schedule, ema_decay=args.ema_decay, precision=args.precision,
         head_width=args.head_width, fpn_width=args.fpn_width, head_norm=args.head_norm,
         box_loss=args.box_loss, optimizer=args.optimizer,
+        outside_anchors=args.outside_anchors,
         freeze_backbone=args.freeze_backbone, random_transform=args.random_transform,
         strong_augment=args.strong_augment, mosaic=args.mosaic,
         keep_best=args.keep_best, eval_every=args.eval_every, train_split=args.train_split,
