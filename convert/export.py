@@ -45,7 +45,8 @@ class ExportConfig:
     """What :func:`export_model` is asked to do; its defaults are ``gesturekit export``'s.
 
     ``model``: a ``gesturekit convert`` folder or its inference.h5; ``out``: the export
-    folder; ``input_size`` (height, width): None for the training resize of a 4:3 frame;
+    folder; ``input_size`` (height, width): None for the canvas it was trained on
+    (:func:`convert.preprocess.default_input_size`);
     ``root``: a VOC root whose train split calibrates INT8 (at most ``calib_size`` images)
     and whose val split gets the mAP report (``export_report.json``)."""
 
@@ -97,7 +98,7 @@ def _input_rule(source: ConvertedModel, input_size: tuple[int, int] | None,
                 dynamic: bool) -> InputRule:
     """The converted model's input rule at the export's size (free when ``dynamic``)."""
     rule = source.metadata.input
-    height, width = input_size or default_input_size(rule.min_side, rule.max_side)
+    height, width = input_size or default_input_size(source.metadata)
     if height < 32 or width < 32:
         raise GestureKitError(f"input size {height}x{width} is too small (at least 32x32)")
     return replace(rule, height=None if dynamic else int(height),

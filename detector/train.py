@@ -57,8 +57,10 @@ def training_generators(config: TrainConfig, classes: list[str],
     return train, val
 
 
-def _data_record(config: TrainConfig, val_gen: VocGenerator, pseudo_images: int) -> dict:
-    """What the run trained and validated on (saved in gesturekit.json's extra)."""
+def _data_record(config: TrainConfig, train_gen: VocGenerator, val_gen: VocGenerator,
+                 pseudo_images: int) -> dict:
+    """What the run trained and validated on (saved in gesturekit.json's extra), with the
+    canvas its batches were padded to (an export's default input size)."""
     hand_repeat, pseudo_repeat = sampling_repeats(config.pseudo_weight)
     return {"root": config.root, "train_split": config.train_split,
             "train_images": len(VocLayout(config.root).read_split(config.train_split)),
@@ -66,7 +68,8 @@ def _data_record(config: TrainConfig, val_gen: VocGenerator, pseudo_images: int)
             "pseudo_min_score": config.pseudo_min_score,
             "pseudo_weight": config.pseudo_weight,
             "listed_per_pass": {"hand": hand_repeat, "pseudo": pseudo_repeat},
-            "val_split": config.val_split, "val_images": val_gen.size()}
+            "val_split": config.val_split, "val_images": val_gen.size(),
+            "train_canvas": list(train_gen.canvas)}
 
 
 def _validate(config: TrainConfig) -> None:
@@ -231,7 +234,8 @@ def train(config: TrainConfig, resume: bool = False,
 
     metadata = detector_card(classes, config.backbone, config.image_min_side,
                              config.image_max_side, "training",
-                             extra={"data": _data_record(config, val_gen, len(pseudo_ids)),
+                             extra={"data": _data_record(config, train_gen, val_gen,
+                                                         len(pseudo_ids)),
                                     "training_precision": precision})
     metadata.save(run_dir)
     (run_dir / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n",

@@ -132,6 +132,24 @@ def test_card_report_and_rt_info(exported) -> None:  # type: ignore[no-untyped-d
 
 
 @pytest.mark.slow
+def test_the_default_input_size_is_the_canvas_it_was_trained_on(trained) -> None:  # type: ignore[no-untyped-def]
+    """Frames of the training shape are padded as in training; a model whose card
+    predates the record gets a 4:3 frame's training resize."""
+    import copy
+
+    from convert.preprocess import default_input_size
+
+    card = load_card(trained["model"])
+    assert card.extra["data"]["train_canvas"] == [128, 171]  # the sample's 4:3 frames
+    wide = copy.deepcopy(card)
+    wide.extra["data"]["train_canvas"] = [96, 171]
+    assert default_input_size(wide) == (96, 171)
+    older = copy.deepcopy(card)
+    del older.extra["data"]["train_canvas"]
+    assert default_input_size(older) == (128, 171)
+
+
+@pytest.mark.slow
 def test_bf16_hint_recorded(trained, cli_main, tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "bf16"
     assert cli_main(["export", str(trained["model"]), "--format", "openvino", "--out",

@@ -46,8 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(--images: its older name)")
     parser.add_argument("--input-size", type=parse_size, metavar="HxW",
                         default=default("input_size"),
-                        help="fixed input size of every backend (default: the training "
-                             "resize of a 4:3 frame)")
+                        help="fixed input size of every backend (default: the canvas the "
+                             "model was trained on; older models: the training resize of a "
+                             "4:3 frame)")
     parser.add_argument("--runs", type=int, default=default("runs"),
                         help="interleaved timed runs (%(default)s)")
     parser.add_argument("--warmup", type=int, default=default("warmup"),

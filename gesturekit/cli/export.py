@@ -35,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--input-size", type=parse_size, metavar="HxW",
                       default=default("input_size"),
-                      help="fixed input size (default: the training resize of a 4:3 frame)")
+                      help="fixed input size (default: the canvas the model was trained "
+                           "on; older models: the training resize of a 4:3 frame)")
     size.add_argument("--dynamic", action="store_true", default=default("dynamic"),
                       help="keep height and width free")
     parser.add_argument("--root", "--calib", metavar="ROOT", dest="root", default=default("root"),
@@ -56,6 +57,18 @@ def format_name(formats: tuple[str, ...], chosen: tuple[str, ...]) -> str:
     return next(n for n, f in format_choices(formats).items() if f == tuple(chosen))
 
 
+def input_text(card, asked: bool) -> str:  # type: ignore[no-untyped-def]
+    """The export's input size, and where a default one came from."""
+    rule = card.input
+    if rule.height is None:
+        return "dynamic"
+    if asked:
+        return f"{rule.height}x{rule.width}"
+    trained = card.extra.get("data", {}).get("train_canvas")
+    return f"{rule.height}x{rule.width} (" + ("the canvas it was trained on" if trained
+                                               else "a 4:3 frame's training resize") + ")"
+
+
 def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The ExportConfig these options ask for."""
     from convert.export import FORMATS, ExportConfig
@@ -72,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from convert.export import export_model
 
     result = export_model(config_from_args(args), force=args.force)
+    print(f"input: {input_text(result.card, args.input_size is not None)}")
     for role, path in result.files.items():
         print(f"{role}: {path}")
     nms = result.card.export.get("nms")

@@ -66,7 +66,7 @@ class BenchConfig:
     whose ``split`` is timed and scored and whose train split calibrates INT8 (at most
     ``calib_size`` images); ``out``: where bench.json, bench.md and the export (``export/``,
     reused by later runs) go, None for a temporary folder; ``input_size`` (height, width):
-    None for the training resize of a 4:3 frame; ``video``: also time end to end on its
+    None for the canvas it was trained on; ``video``: also time end to end on its
     first ``video_frames`` frames; ``note``: a sentence stored with the report."""
 
     model: str | Path
@@ -288,7 +288,7 @@ def ensure_export(source, folder: Path, input_size: tuple[int, int] | None,  # t
     from convert.preprocess import default_input_size
 
     meta = source.metadata
-    size = tuple(input_size or default_input_size(meta.image_min_side, meta.image_max_side))
+    size = tuple(input_size or default_input_size(meta))
     needed = _needed_files(names) | {"openvino_fp32"}  # the FP32 IR is always built
     if (folder / "gesturekit.json").is_file():
         card = load_card(folder)
