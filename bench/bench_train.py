@@ -256,6 +256,7 @@ CURVE_ARMS = {"fingers": ("fingers", {}), "fingers-fpn": ("fingers-fpn", {}),
               "fingers-fpn-gn-seed1": ("fingers-fpn", {"head_norm": "group", "seed": 1}),
               "fingers-fpn-giou": ("fingers-fpn", {"box_loss": "giou"}),
               "fingers-fpn-sgd": ("fingers-fpn", {"optimizer": "sgd", "learning_rate": 1e-2}),
+              "fingers-fpn-giou-atss": ("fingers-fpn", {"box_loss": "giou", "assigner": "atss"}),
               "yolov8n": ("", {})}
 
 

@@ -49,6 +49,7 @@ class TrainConfig:
     box_loss: str = "giou"
     optimizer: str = "adam"
     outside_anchors: str = "ignore"
+    assigner: str = "iou"
     lr_schedule: str = "cosine"
     ema_decay: float = 0.0
     precision: str = "float32"
@@ -66,7 +67,7 @@ class TrainConfig:
 #: runs were trained with (not today's default), so old runs resume as they were built.
 LEGACY_VALUES = {"fpn_width": 256, "ema_decay": 0.0, "mosaic": 0.0, "precision": "float32",
                  "head_norm": "none", "box_loss": "smooth_l1", "optimizer": "adam",
-                 "outside_anchors": "ignore"}
+                 "outside_anchors": "ignore", "assigner": "iou"}
 #: What ``TrainConfig.head_norm`` accepts: keras-retinanet's heads as they are, or with
 #: GroupNorm after each of their four convolutions (as FCOS and later RetinaNets do).
 HEAD_NORMS = ("none", "group")
@@ -81,6 +82,10 @@ OPTIMIZERS = ("adam", "sgd")
 #: an anchor centred past the image's edge (or in the canvas's padding) that overlaps no
 #: object trains as background, or is ignored as keras-retinanet does.
 OUTSIDE_ANCHORS = ("background", "ignore")
+#: What ``TrainConfig.assigner`` accepts (:func:`detector.anchors.anchor_targets`): which
+#: anchors learn an object: keras-retinanet's fixed IoU (>= 0.5 object, 0.4-0.5 ignored), or
+#: ATSS's adaptive threshold per object.
+ASSIGNERS = ("iou", "atss")
 #: The name a GroupNorm head layer takes after its convolution's (``pyramid_*_0_gn``); how
 #: a saved network shows it has GroupNorm heads.
 GROUP_NORM_SUFFIX = "_gn"

@@ -34,16 +34,17 @@ class VocGenerator(Generator):
     plus any ``extra`` ``(root, image ids)`` (pseudo-labelled frames), with an image cache.
     ``mosaic``: the chance that a training image is replaced by a mosaic of it and three
     random others (:mod:`detector.mosaic`), before the other augmentation.
-    ``outside_anchors``: what anchors centred past an image's edge learn
-    (:func:`detector.anchors.anchor_targets`)."""
+    ``outside_anchors``: what anchors centred past an image's edge learn; ``assigner``:
+    which anchors learn an object (:func:`detector.anchors.anchor_targets`)."""
 
     def __init__(self, root: str | Path, split: str, classes: list[str],
                  cache_megabytes: int = 2048, repeat: int = 1,
                  extra: Sequence[tuple[str | Path, Sequence[str]]] = (),
                  mosaic: float = 0.0,
-                 outside_anchors: str = default("outside_anchors"), **kwargs) -> None:
+                 outside_anchors: str = default("outside_anchors"),
+                 assigner: str = default("assigner"), **kwargs) -> None:
         self.mosaic_chance = mosaic
-        self.outside_anchors = outside_anchors
+        self.outside_anchors, self.assigner = outside_anchors, assigner
         self._rng = np.random.default_rng(np.random.randint(2**31))  # set_random_seed's
         self.layout = VocLayout(root).require()
         self.image_ids = self.layout.read_split(split)
@@ -157,7 +158,7 @@ class VocGenerator(Generator):
         if self._canvas_anchors is None:
             self._canvas_anchors = self.generate_anchors((*self.canvas, 3))
         return list(anchor_targets(self._canvas_anchors, image_group, annotations_group,
-                                   self.num_classes(), self.outside_anchors))
+                                   self.num_classes(), self.outside_anchors, self.assigner))
 
     def dataset(self):  # type: ignore[no-untyped-def]
         """One pass over the batches as a ``tf.data.Dataset`` of static shape (for

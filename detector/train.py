@@ -13,8 +13,8 @@ from voc_tools.layout import VocLayout
 from voc_tools.outputs import check_output_folder, refuse_inside
 
 from . import compat  # noqa: F401
-from .config import (BOX_LOSSES, LEGACY_VALUES, OPTIMIZERS, OUTSIDE_ANCHORS,  # noqa: F401
-                     TrainConfig, check_choice, check_head_norm, resolved)
+from .config import (ASSIGNERS, BOX_LOSSES, LEGACY_VALUES, OPTIMIZERS,  # noqa: F401
+                     OUTSIDE_ANCHORS, TrainConfig, check_choice, check_head_norm, resolved)
 from tensorflow import keras  # noqa: E402
 
 from .augment import augmentation  # noqa: E402
@@ -45,6 +45,7 @@ def training_generators(config: TrainConfig, classes: list[str],
     mode = preprocess_mode(config.backbone)
     common = dict(batch_size=config.batch_size, image_min_side=config.image_min_side,
                   image_max_side=config.image_max_side, outside_anchors=config.outside_anchors,
+                  assigner=config.assigner,
                   preprocess_image=lambda image: normalize(image, mode))
     # hand-labelled frames listed again for pseudo weights < 1, pseudo ones for > 1
     hand_repeat, pseudo_repeat = sampling_repeats(config.pseudo_weight)
@@ -92,6 +93,7 @@ def _validate(config: TrainConfig) -> None:
     check_choice("--box-loss", config.box_loss, BOX_LOSSES)
     check_choice("--optimizer", config.optimizer, OPTIMIZERS)
     check_choice("--outside-anchors", config.outside_anchors, OUTSIDE_ANCHORS)
+    check_choice("--assigner", config.assigner, ASSIGNERS)
     if not 0.0 <= config.ema_decay < 1.0:
         raise GestureKitError(f"--ema-decay must be 0 (off) or below 1 (got {config.ema_decay})")
     if not config.learning_rate > 0:

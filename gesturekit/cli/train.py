@@ -8,7 +8,7 @@ HELP = "train a RetinaNet detector on a VOC root (classes come from its classes.
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from detector.config import (  # TensorFlow-free: the library's defaults
-        BOX_LOSSES, HEAD_NORMS, OPTIMIZERS, OUTSIDE_ANCHORS, default)
+        ASSIGNERS, BOX_LOSSES, HEAD_NORMS, OPTIMIZERS, OUTSIDE_ANCHORS, default)
     from detector.precision import PRECISIONS
 
     parser.add_argument("root", metavar="ROOT",
@@ -77,6 +77,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "padding that overlap no object learn background, so a "
                              "fixed-size export's padded strip reports nothing; ignore: "
                              "keras-retinanet's rule (default %(default)s)")
+    parser.add_argument("--assigner", choices=ASSIGNERS, default=default("assigner"),
+                        help="which anchors learn an object: iou: keras-retinanet's (IoU >= "
+                             "0.5; 0.4-0.5 ignored); atss: an adaptive IoU threshold per "
+                             "object among the anchors nearest its centre, so small objects "
+                             "get anchors too (default %(default)s)")
     parser.add_argument("--freeze-backbone", action=argparse.BooleanOptionalAction,
                         default=default("freeze_backbone"),
                         help="keep the backbone's weights fixed, train only the pyramid and heads "
@@ -141,7 +146,7 @@ def config_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         lr_schedule=args.lr_schedule, ema_decay=args.ema_decay, precision=args.precision,
         head_width=args.head_width, fpn_width=args.fpn_width, head_norm=args.head_norm,
         box_loss=args.box_loss, optimizer=args.optimizer,
-        outside_anchors=args.outside_anchors,
+        outside_anchors=args.outside_anchors, assigner=args.assigner,
         freeze_backbone=args.freeze_backbone, random_transform=args.random_transform,
         strong_augment=args.strong_augment, mosaic=args.mosaic,
         keep_best=args.keep_best, eval_every=args.eval_every, train_split=args.train_split,
