@@ -48,7 +48,7 @@ SOURCES = (*SETS, "sample")
 ARCHITECTURE = dict(backbone="mobilenet224_0.5", head_width=32, fpn_width=32,
                     image_min_side=192, image_max_side=256)
 RECIPE = dict(batch_size=8, learning_rate=1e-3, lr_schedule="cosine", weights="none",
-              box_loss="smooth_l1",
+              box_loss="smooth_l1", outside_anchors="ignore",
               strong_augment=True, val_fraction=0.2, seed=0, video_every=5,
               sample_videos=8, sample_frames=24, sample_seed=1)
 ATTRIBUTION = {
@@ -202,6 +202,7 @@ def train(root: Path, pseudo: Path | None, run: Path, epochs: int, log: Path) ->
                 "--image-max-side", str(a["image_max_side"]), "--weights", r["weights"],
                 "--batch-size", str(r["batch_size"]), "--lr", str(r["learning_rate"]),
                 "--lr-schedule", r["lr_schedule"], "--box-loss", r["box_loss"],
+                "--outside-anchors", r["outside_anchors"],
                 "--epochs", str(epochs),
                 "--strong-augment", "--seed", str(r["seed"])]
         if pseudo is not None:

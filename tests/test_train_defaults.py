@@ -27,7 +27,7 @@ def test_every_field_is_an_option() -> None:
                          "--lr-schedule", "constant", "--ema-decay", "0.99", "--precision", "bfloat16",
                          "--head-width", "16", "--head-norm", "group",
                          "--box-loss", "smooth_l1", "--optimizer", "sgd",
-                         "--outside-anchors", "background", "--assigner", "atss",
+                         "--outside-anchors", "ignore", "--assigner", "atss",
                          "--fpn-width", "24", "--freeze-backbone", "--no-random-transform",
                          "--strong-augment", "--mosaic", "0.5",
                          "--keep-best", "1", "--eval-every", "2", "--train-split", "t",
