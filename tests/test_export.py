@@ -5,7 +5,6 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from gesturekit import cli
@@ -14,6 +13,7 @@ from voc_tools.errors import GestureKitError
 
 from detector.card import load_card  # noqa: E402
 from convert.verify import verify_export  # noqa: E402
+from parity import matched  # noqa: E402
 
 
 @pytest.fixture
@@ -28,9 +28,6 @@ def trained(small_detector: dict) -> dict:
     return small_detector
 
 
-TOP = 10  # detections compared per image by the parity test
-
-
 @pytest.fixture(scope="module")
 def exported(trained) -> Path:  # type: ignore[no-untyped-def]
     """ONNX + OpenVINO FP32 + INT8 (20 calibration images), with the val mAP report."""
@@ -40,42 +37,6 @@ def exported(trained) -> Path:  # type: ignore[no-untyped-def]
             "--calib-size", "20"]
     assert cli.main(argv) == 0
     return out
-
-
-def _covered(these, others, iou: float = 0.99, score_tol: float = 1e-3) -> bool:  # type: ignore[no-untyped-def]
-    """Every detection of ``these`` has its own partner in ``others``: same label,
-    IoU >= iou, score within score_tol."""
-    from detector.evaluate import box_overlaps
-
-    if len(these) == 0:
-        return True
-    if len(others) == 0:
-        return False
-    overlaps = box_overlaps(these.boxes, others.boxes)
-    free = np.ones(len(others), dtype=bool)
-    for i in range(len(these)):
-        ok = (free & (overlaps[i] >= iou) & (others.labels == these.labels[i])
-              & (np.abs(others.scores - these.scores[i]) <= score_tol))
-        if not ok.any():
-            return False
-        free[np.flatnonzero(ok)[0]] = False
-    return True
-
-
-def _top(found, n: int):  # type: ignore[no-untyped-def]
-    """The ``n`` best detections (``detect`` returns them best first)."""
-    from detector.inference import Detections
-
-    return Detections(found.boxes[:n], found.scores[:n], found.labels[:n], found.classes)
-
-
-def _matched(reference, other, top: int = TOP) -> bool:  # type: ignore[no-untyped-def]
-    """The ``top`` best detections of each side have partners on the other side. A barely
-    trained model fills all 100 slots with scores of 0.16-0.5, and which near-tied boxes
-    make the 100 cut (or survive NMS at IoU ~0.5) differs between backends by float noise,
-    so the tail is not compared."""
-    return (_covered(_top(reference, top), other)
-            and _covered(_top(other, top), reference))
 
 
 @pytest.mark.slow
@@ -98,7 +59,7 @@ def test_parity_keras_onnx_openvino(trained, exported) -> None:  # type: ignore[
         reference = keras.detect(image)
         total += len(reference)
         for name, backend in backends.items():
-            assert _matched(reference, backend.detect(image)), (name, image_id)
+            assert matched(reference, backend.detect(image)), (name, image_id)
     assert total > 0, "the trained model found nothing; parity would be vacuous"
 
 
@@ -275,7 +236,7 @@ def test_group_norm_heads_export_with_parity_and_int8(tmp_path: Path) -> None:
         image = read_image_bgr(layout.image_path(image_id))
         reference = keras.detect(image)
         found += len(reference)
-        assert _matched(reference, fp32.detect(image)), image_id
+        assert matched(reference, fp32.detect(image)), image_id
     assert found > 0, "the trained model found nothing; parity would be vacuous"
     from detector.evaluate import collect, evaluate_detections
 

@@ -153,7 +153,8 @@ def test_train_pseudo_trains_on_both_validates_on_hand_labels(
                     "train_images": len(hand.read_split("train")),
                     "pseudo_root": str(pseudo), "pseudo_images": 6, "pseudo_min_score": None,
                     "pseudo_weight": 0.5, "listed_per_pass": {"hand": 2, "pseudo": 1},
-                    "val_split": "val", "val_images": len(hand.read_split("val"))}
+                    "val_split": "val", "val_images": len(hand.read_split("val")),
+                    "train_canvas": [96, 128]}  # the sample's 4:3 frames at 96..128 px
     config = json.loads((run / "train_config.json").read_text())
     assert config["pseudo_root"] == str(pseudo) and config["root"] == str(hand_voc)
     with (run / "metrics.csv").open() as handle:

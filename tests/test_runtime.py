@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import shared_path
+from parity import matched as backends_agree
 from voc_tools.errors import GestureKitError
 
 from gesturekit.runtime import (Clip, ClipSampler, ModelServer, center_square, crop, load_detector,
@@ -364,7 +365,7 @@ def test_exported_detector_beside_person_detector_and_clip_classifier_in_one_cor
     for image in images + frames:
         ov_result = hands.detect(image, 0.05, 20)
         assert len(ov_result) > 0
-        matched(ov_result, onnx.detect(image, 0.05, 20))
+        assert backends_agree(ov_result, onnx.detect(image, 0.05, 20))
 
 
 @pytest.mark.slow

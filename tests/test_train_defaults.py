@@ -5,7 +5,9 @@ import json
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 
-from detector.config import TrainConfig, resolved
+import pytest
+
+from detector.config import LEGACY_VALUES, TrainConfig, resolved
 from detector.train import resume_config
 from gesturekit.cli import build_parser
 from gesturekit.cli.train import config_from_args
@@ -86,21 +88,15 @@ def test_the_head_norm_follows_the_weights_unless_set(tmp_path: Path) -> None:
                                 "--head-norm", "group")).head_norm == "group"
 
 
-def test_a_run_saved_before_the_head_norm_option_resumes_with_plain_heads(
-        tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", sorted(LEGACY_VALUES))
+def test_a_run_saved_before_an_option_existed_resumes_as_it_was_built(
+        tmp_path: Path, name: str) -> None:
+    """A train_config.json without the field resumes with the value those runs were
+    trained with (e.g. smooth L1, outside anchors ignored), not today's default."""
     saved = asdict(TrainConfig(root="R", out=str(tmp_path)))
-    del saved["head_norm"]
+    del saved[name]
     (tmp_path / "train_config.json").write_text(json.dumps(saved))
-    assert resume_config(tmp_path).head_norm == "none"
-
-
-def test_a_run_saved_before_the_box_loss_and_optimizer_options_resumes_as_it_was_built(
-        tmp_path: Path) -> None:
-    saved = asdict(TrainConfig(root="R", out=str(tmp_path), box_loss="giou", optimizer="sgd"))
-    del saved["box_loss"], saved["optimizer"]
-    (tmp_path / "train_config.json").write_text(json.dumps(saved))
-    config = resume_config(tmp_path)
-    assert (config.box_loss, config.optimizer) == ("smooth_l1", "adam")
+    assert getattr(resume_config(tmp_path), name) == LEGACY_VALUES[name]
 
 
 def test_the_training_models_follow_the_config_they_are_given() -> None:
@@ -122,10 +118,3 @@ def test_the_training_models_follow_the_config_they_are_given() -> None:
     plain = build_training_model("mobilenet128_0.25", 2, None, False, 1e-3, 8, 8)
     assert plain.loss["regression"].__name__ == "_giou_loss"
 
-
-def test_a_run_saved_before_the_outside_anchor_rule_resumes_with_keras_retinanets(
-        tmp_path: Path) -> None:
-    saved = asdict(TrainConfig(root="R", out=str(tmp_path)))
-    del saved["outside_anchors"]
-    (tmp_path / "train_config.json").write_text(json.dumps(saved))
-    assert resume_config(tmp_path).outside_anchors == "ignore"
