@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import compat  # noqa: F401
-from .config import ASSIGNERS, OUTSIDE_ANCHORS
+from .config import ASSIGNERS, OUTSIDE_ANCHORS, default
 import tensorflow as tf  # noqa: E402
 from keras_retinanet.utils.anchors import (AnchorParameters, anchor_targets_bbox,  # noqa: E402
                                            bbox_transform)
@@ -33,8 +33,8 @@ ATSS_CANDIDATES_PER_LEVEL = 9
 
 def anchor_targets(anchors: np.ndarray, image_group: list[np.ndarray],
                    annotations_group: list[dict], num_classes: int,
-                   outside: str = "background",
-                   assigner: str = "iou") -> tuple[np.ndarray, np.ndarray]:
+                   outside: str = default("outside_anchors"),
+                   assigner: str = default("assigner")) -> tuple[np.ndarray, np.ndarray]:
     """keras-retinanet's (regression, labels) anchor targets, with ``assigner`` "iou"
     (``anchor_targets_bbox``: IoU >= 0.5 object, < 0.4 background, between ignored) or
     "atss" (:func:`atss_assignment`: no ignored band), then for each anchor centred at or
