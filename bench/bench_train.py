@@ -257,6 +257,7 @@ CURVE_ARMS = {"fingers": ("fingers", {}), "fingers-fpn": ("fingers-fpn", {}),
               "fingers-fpn-giou": ("fingers-fpn", {"box_loss": "giou"}),
               "fingers-fpn-sgd": ("fingers-fpn", {"optimizer": "sgd", "learning_rate": 1e-2}),
               "fingers-fpn-giou-atss": ("fingers-fpn", {"box_loss": "giou", "assigner": "atss"}),
+              "fingers-fpn-giou-csp": ("fingers-fpn", {"box_loss": "giou", "backbone": "csp_n"}),
               "yolov8n": ("", {})}
 
 

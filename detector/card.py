@@ -73,7 +73,7 @@ LETTERBOX_DETAILS = {"interpolation": "linear", "pad": "bottom_right", "pad_valu
 # keras-retinanet's per-backbone preprocessing, as a name detector.preprocess implements.
 _PREPROCESS_BY_FAMILY = {"resnet": "caffe", "vgg": "caffe", "mobilenet": "tf",
                          "densenet": "tf", "EfficientNet": "torch", "seresnet": "caffe",
-                         "seresnext": "caffe", "senet": "caffe"}
+                         "seresnext": "caffe", "senet": "caffe", "csp": "tf"}
 
 
 def preprocess_mode(backbone: str) -> str:

@@ -51,17 +51,17 @@ def select(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, classes: l
 def load_keras_model(path: str | Path, backbone: str):  # type: ignore[no-untyped-def]
     """Load a keras-retinanet .h5 (training or inference) with its custom layers."""
     from . import compat  # noqa: F401  (must precede TensorFlow)
-    from keras_retinanet import models
     from tensorflow import keras
 
     from .anchors import CUSTOM_OBJECTS
+    from .model import get_backbone
 
     path = Path(path)
     if not path.is_file():
         raise GestureKitError("model file not found", path)
     try:
         return keras.models.load_model(str(path), compile=False, custom_objects={
-            **models.backbone(backbone).custom_objects, **CUSTOM_OBJECTS})
+            **get_backbone(backbone).custom_objects, **CUSTOM_OBJECTS})
     except (OSError, ValueError) as err:
         raise GestureKitError(f"not a keras-retinanet model ({str(err).splitlines()[0]})",
                               path) from None

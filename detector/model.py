@@ -14,12 +14,17 @@ from keras_retinanet.utils.anchors import make_shapes_callback  # noqa: E402
 from keras_retinanet.utils.model import freeze as freeze_model  # noqa: E402
 from tensorflow import keras  # noqa: E402
 
-BACKBONE_FAMILIES = ("resnet", "mobilenet", "vgg", "densenet", "EfficientNet")
+BACKBONE_FAMILIES = ("resnet", "mobilenet", "vgg", "densenet", "EfficientNet", "csp")
 
 
 def get_backbone(name: str):  # type: ignore[no-untyped-def]
-    """keras-retinanet's Backbone object, with a one-line error for unknown names."""
+    """keras-retinanet's Backbone object (or the kit's CSP backbone, :mod:`detector.csp`),
+    with a one-line error for unknown names."""
     try:
+        if name.startswith("csp"):
+            from .csp import CspBackbone
+
+            return CspBackbone(name)
         backbone = models.backbone(name)
         backbone.validate()
     except (NotImplementedError, ValueError) as err:

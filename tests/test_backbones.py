@@ -1,5 +1,5 @@
-"""Every keras-retinanet backbone family builds, trains a step, converts and predicts on
-TF 2.21 + tf-keras, with no installed file edited."""
+"""Every keras-retinanet backbone family (and the kit's CSP backbone) builds, trains a
+step, converts and predicts on TF 2.21 + tf-keras, with no installed file edited."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 
 from detector import compat  # noqa: F401
 
-FAMILIES = ["resnet50", "mobilenet128_1.0", "vgg16", "densenet121", "EfficientNetB0"]
+FAMILIES = ["resnet50", "mobilenet128_1.0", "vgg16", "densenet121", "EfficientNetB0", "csp_n"]
 
 
 @pytest.fixture(scope="module")

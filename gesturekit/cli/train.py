@@ -17,7 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backbone", default=default("backbone"),
                         help="keras-retinanet backbone: resnet50/101/152, mobilenet128_1.0 "
                              "(mobilenet{128,160,192,224}_{0.25,0.5,0.75,1.0}), vgg16/19, "
-                             "densenet121/169/201, EfficientNetB0..B6 (default %(default)s)")
+                             "densenet121/169/201, EfficientNetB0..B6, or the kit's csp_n/csp_s "
+                             "(YOLOv8's backbone; --weights none) (default %(default)s)")
     parser.add_argument("--epochs", type=int, default=None,
                         help=f"total epochs (default {default('epochs')}; with --resume: the "
                              "run's own)")
