@@ -13,6 +13,8 @@ in the saved model. There are no ImageNet weights: train with ``--weights none``
 """
 from __future__ import annotations
 
+from voc_tools.errors import GestureKitError
+
 from . import compat  # noqa: F401
 from keras_retinanet.models import Backbone, retinanet as retinanet_module  # noqa: E402
 from keras_retinanet.utils.image import preprocess_image  # noqa: E402
@@ -93,7 +95,8 @@ class CspBackbone(Backbone):
                                           backbone_layers=layers, **kwargs)
 
     def download_imagenet(self):  # type: ignore[no-untyped-def]
-        raise ValueError(f"there are no ImageNet weights for {self.backbone}")
+        raise GestureKitError(f"there are no ImageNet weights for {self.backbone}; train it "
+                              "with --weights none")
 
     def validate(self) -> None:
         if self.backbone not in SCALES:

@@ -37,6 +37,8 @@ def imagenet_weights(backbone_name: str) -> str:
     backbone = get_backbone(backbone_name)
     try:
         return backbone.download_imagenet()
+    except GestureKitError:
+        raise
     except Exception as err:  # keras get_file raises plain Exception on network errors
         reason = str(err).splitlines()[0][:120]
         raise GestureKitError(

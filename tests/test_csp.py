@@ -45,5 +45,5 @@ def test_preprocessing_and_imagenet_refusal() -> None:
     from detector.model import imagenet_weights
 
     assert preprocess_mode("csp_n") == "tf"
-    with pytest.raises(GestureKitError, match="no ImageNet weights for csp_n.*--weights none"):
+    with pytest.raises(GestureKitError, match="^there are no ImageNet weights for csp_n; train it with --weights none$"):
         imagenet_weights("csp_n")
