@@ -258,6 +258,8 @@ CURVE_ARMS = {"fingers": ("fingers", {}), "fingers-fpn": ("fingers-fpn", {}),
               "fingers-fpn-sgd": ("fingers-fpn", {"optimizer": "sgd", "learning_rate": 1e-2}),
               "fingers-fpn-giou-atss": ("fingers-fpn", {"box_loss": "giou", "assigner": "atss"}),
               "fingers-fpn-giou-csp": ("fingers-fpn", {"box_loss": "giou", "backbone": "csp_n"}),
+              "fingers-fpn-giou-csp-seed1": ("fingers-fpn", {"box_loss": "giou", "backbone": "csp_n",
+                                                             "seed": 1}),
               "yolov8n": ("", {})}
 
 
