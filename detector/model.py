@@ -14,8 +14,6 @@ from keras_retinanet.utils.anchors import make_shapes_callback  # noqa: E402
 from keras_retinanet.utils.model import freeze as freeze_model  # noqa: E402
 from tensorflow import keras  # noqa: E402
 
-BACKBONE_FAMILIES = ("resnet", "mobilenet", "vgg", "densenet", "EfficientNet", "csp")
-
 
 def get_backbone(name: str):  # type: ignore[no-untyped-def]
     """keras-retinanet's Backbone object (or the kit's CSP backbone, :mod:`detector.csp`),
