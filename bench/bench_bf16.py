@@ -75,7 +75,7 @@ def run(root: Path, steps: int, block: int) -> dict:
         print(f"{start + block}/{steps} steps", {p: round(losses[p][-1], 3) for p in POLICIES},
               flush=True)
     card = detector_card(classes, config.backbone, config.image_min_side,
-                         config.image_max_side, "training")
+                         config.image_max_side, "training", canvas=generator.canvas)
     scores = {}
     for policy in POLICIES:
         detector = KerasModel(prediction_model(built[policy][0]), card, name=policy)

@@ -18,14 +18,12 @@ def default_input_size(card: ModelCard) -> tuple[int, int]:
     pads frames like those as training did. Models trained before that was recorded get
     the training resize of a 4:3 frame, rounded as cv2.resize does.
 
-    Why: anchors in padding that training never saw are untaught. rf100's 16:10 frames
-    in a 4:3 canvas left a 32-row strip, and a whole-frame box from it cost the IR 0.04
-    mAP@0.5 on the published test (0.896 against 0.939 for the Keras model; at the
-    training canvas, 160x256, 0.978, part of which is one box's ranking: the test holds
-    93 boxes, one of sign 2)."""
-    canvas = card.extra.get("data", {}).get("train_canvas")
-    if canvas:
-        return int(canvas[0]), int(canvas[1])
+    Why: anchors over padding that training never saw are untaught (the Keras model pads
+    to the same canvas: ``InputRule.canvas``). rf100's 16:10 frames in a 4:3 canvas left a
+    32-row strip, and a whole-frame box from it cost the IR 0.04 mAP@0.5 on the published
+    test (0.896 against 0.938 at the training canvas, 160x256)."""
+    if card.input.canvas:
+        return card.input.canvas
     height, width = REFERENCE_FRAME
     scale = resize_scale(height, width, card.image_min_side, card.image_max_side)
     return int(round(height * scale)), int(round(width * scale))

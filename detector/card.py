@@ -22,6 +22,7 @@ a training run's snapshots, a converted model or an export, embedded in an OpenV
       resize: keras_retinanet_letterbox   # or stretch
       min_side: 192                  # letterbox only
       max_side: 256
+      canvas: [160, 256]             # free size: pad to at least the training canvas
     output:
       format: retinanet              # detector: retinanet | boxes_conf; classifiers:
                                      #   logits | probabilities
@@ -156,6 +157,10 @@ class ModelCard:
     def to_dict(self) -> dict:
         """The card as the version-3 mapping written to files."""
         rule = asdict(self.input)
+        if rule["canvas"] is None:
+            del rule["canvas"]
+        else:  # a list, which YAML writes too
+            rule["canvas"] = list(rule["canvas"])
         if rule["resize"] == LETTERBOX:
             rule.update(LETTERBOX_DETAILS)
         data = {"format": FORMAT, "version": VERSION, "stage": self.stage, "kind": self.kind,
@@ -222,6 +227,18 @@ def _normalisation(value: Any, path: Path | None) -> Any:
 
 def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+def _canvas(inp: dict, metadata: dict) -> tuple[int, int] | None:
+    """The input's training canvas: its own field, else (cards written before it) the
+    one ``gesturekit train`` recorded with the run's data."""
+    value = inp.get("canvas")
+    if value is None:
+        value = ((metadata.get("extra") or {}).get("data") or {}).get("train_canvas")
+    if value is None:
+        return None
+    height, width = (int(v) for v in value)
+    return height, width
 
 
 # The formats of the pose and clip classifiers' training cards before the one card.
@@ -323,6 +340,7 @@ def card_from_dict(data: Any, path: Path | None = None) -> ModelCard:
             min_side=_optional_int(inp.get("min_side")),
             max_side=_optional_int(inp.get("max_side")),
             height=_optional_int(inp.get("height")), width=_optional_int(inp.get("width")),
+            canvas=_canvas(inp, metadata),
             layout=_choice(inp.get("layout"), LAYOUTS[kind], f"{kind} input layout", path))
         raw_hint = precision.get("inference_precision_hint", "f32")
         hint = PRECISIONS.get(str(raw_hint).lower(), raw_hint)
@@ -351,6 +369,8 @@ def _check(card: ModelCard) -> None:
             v is not None and v <= 0 for v in (rule.height, rule.width)):
         raise GestureKitError("bad model card: give both input height and width (> 0), "
                               "or neither for a free size", path)
+    if rule.canvas is not None and min(rule.canvas) <= 0:
+        raise GestureKitError("bad model card: input canvas must be [height, width] > 0", path)
     if card.kind == "pose_classifier":
         if not card.pose.get("features") or card.pose.get("features_version") is None:
             raise GestureKitError("bad model card: a pose classifier needs pose.features and "
@@ -490,10 +510,13 @@ def clip_section(template: dict) -> dict:
 
 def detector_card(classes: list[str], backbone: str, image_min_side: int,
                   image_max_side: int, stage: str = "training", extra: dict | None = None,
-                  color_order: str = "BGR") -> ModelCard:
+                  color_order: str = "BGR",
+                  canvas: tuple[int, int] | None = None) -> ModelCard:
     """The card of a keras-retinanet detector the kit trains (free input size, letterboxed
-    to the training sides, the backbone's own preprocessing)."""
+    to the training sides and padded to the training ``canvas``, the backbone's own
+    preprocessing)."""
     rule = InputRule(normalise=preprocess_mode(backbone), color_order=color_order,
-                     min_side=int(image_min_side), max_side=int(image_max_side))
+                     min_side=int(image_min_side), max_side=int(image_max_side),
+                     canvas=None if canvas is None else (int(canvas[0]), int(canvas[1])))
     return ModelCard("detector", stage, list(classes), rule,
                      metadata={"backbone": backbone, "extra": dict(extra or {})})

@@ -60,8 +60,8 @@ def training_generators(config: TrainConfig, classes: list[str],
 
 def _data_record(config: TrainConfig, train_gen: VocGenerator, val_gen: VocGenerator,
                  pseudo_images: int) -> dict:
-    """What the run trained and validated on (saved in gesturekit.json's extra), with the
-    canvas its batches were padded to (an export's default input size)."""
+    """What the run trained and validated on (saved in gesturekit.json's extra); the canvas
+    its batches were padded to is the card's ``input.canvas``."""
     hand_repeat, pseudo_repeat = sampling_repeats(config.pseudo_weight)
     return {"root": config.root, "train_split": config.train_split,
             "train_images": len(VocLayout(config.root).read_split(config.train_split)),
@@ -69,8 +69,7 @@ def _data_record(config: TrainConfig, train_gen: VocGenerator, val_gen: VocGener
             "pseudo_min_score": config.pseudo_min_score,
             "pseudo_weight": config.pseudo_weight,
             "listed_per_pass": {"hand": hand_repeat, "pseudo": pseudo_repeat},
-            "val_split": config.val_split, "val_images": val_gen.size(),
-            "train_canvas": list(train_gen.canvas)}
+            "val_split": config.val_split, "val_images": val_gen.size()}
 
 
 def _validate(config: TrainConfig) -> None:
@@ -235,7 +234,7 @@ def train(config: TrainConfig, resume: bool = False,
     train_gen.compute_shapes = val_gen.compute_shapes = shapes_callback(model)
 
     metadata = detector_card(classes, config.backbone, config.image_min_side,
-                             config.image_max_side, "training",
+                             config.image_max_side, "training", canvas=train_gen.canvas,
                              extra={"data": _data_record(config, train_gen, val_gen,
                                                          len(pseudo_ids)),
                                     "training_precision": precision})

@@ -103,17 +103,27 @@ def test_runtime_cards_load_as_exported_models() -> None:
 @pytest.mark.parametrize("suffix", [".json", ".yaml"])
 def test_what_is_written_reads_back_the_same(tmp_path: Path, suffix: str) -> None:
     card = detector_card(["grab", "drop"], "resnet50", 288, 384, "inference",
-                         extra={"source_snapshot": "x.h5"})
+                         extra={"source_snapshot": "x.h5"}, canvas=(288, 384))
     card.files = {"onnx": "model.onnx"}
     path = card.save(tmp_path / f"card{suffix}")
     again = read_card_file(path)
     assert again.to_dict() == card.to_dict()
+    assert again.input.canvas == (288, 384)
     assert again.input.normalise == "caffe"  # resnet's own preprocessing
     rt = card_from_rt_info(card.rt_info())
     assert (rt.stage, rt.input, rt.classes) == ("inference", card.input, card.classes)
     exported = card.at_stage("exported", input=InputRule(
         normalise="caffe", min_side=288, max_side=384, height=288, width=384))
     assert (exported.stage, card.stage, exported.path) == ("exported", "inference", None)
+
+
+def test_a_card_from_before_the_canvas_field_reads_it_from_the_runs_data(
+        tmp_path: Path) -> None:
+    """Runs trained before ``input.canvas`` recorded their canvas with the run's data."""
+    older = {**V1_TRAINING, "extra": {"data": {"train_images": 10, "train_canvas": [160, 256]}}}
+    assert load_card(_write(tmp_path / CARD_FILE, older)).input.canvas == (160, 256)
+    assert load_card(_write(tmp_path / "v1" / CARD_FILE, V1_TRAINING)).input.canvas is None
+    assert "canvas" not in detector_card(["a"], "mobilenet224_0.5", 96, 128).to_dict()["input"]
 
 
 def test_stage_and_kind_are_fields_not_file_types(tmp_path: Path) -> None:
@@ -135,6 +145,8 @@ def test_stage_and_kind_are_fields_not_file_types(tmp_path: Path) -> None:
      "detector input layout 'NCTHW'"),
     ({"kind": "clip_classifier", "classes": ["a"],
       "input": {"layout": "NCTHW", "height": 9, "width": 9}}, "clip.frames"),
+    ({**V1_TRAINING, "extra": {"data": {"train_canvas": [0, 256]}}}, "input canvas"),
+    ({**V1_TRAINING, "extra": {"data": {"train_canvas": [160]}}}, "bad model card"),
 ])
 def test_bad_cards_are_one_line_errors_naming_the_file(tmp_path: Path, data: dict,
                                                         message: str) -> None:

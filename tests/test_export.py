@@ -96,17 +96,15 @@ def test_card_report_and_rt_info(exported) -> None:  # type: ignore[no-untyped-d
 def test_the_default_input_size_is_the_canvas_it_was_trained_on(trained) -> None:  # type: ignore[no-untyped-def]
     """Frames of the training shape are padded as in training; a model whose card
     predates the record gets a 4:3 frame's training resize."""
-    import copy
+    from dataclasses import replace
 
     from convert.preprocess import default_input_size
 
     card = load_card(trained["model"])
-    assert card.extra["data"]["train_canvas"] == [128, 171]  # the sample's 4:3 frames
-    wide = copy.deepcopy(card)
-    wide.extra["data"]["train_canvas"] = [96, 171]
+    assert card.input.canvas == (128, 171)  # the sample's 4:3 frames
+    wide = replace(card, input=replace(card.input, canvas=(96, 171)))
     assert default_input_size(wide) == (96, 171)
-    older = copy.deepcopy(card)
-    del older.extra["data"]["train_canvas"]
+    older = replace(card, input=replace(card.input, canvas=None))
     assert default_input_size(older) == (128, 171)
 
 

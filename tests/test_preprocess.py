@@ -59,6 +59,21 @@ def test_letterbox_input_is_keras_retinanets(mode: str, color_order: str) -> Non
     assert not tensor[0, :, h:, :].any() and not tensor[0, :, :, w:].any()
 
 
+def test_a_free_input_is_padded_to_at_least_its_training_canvas() -> None:
+    """As training batches were: zeros bottom/right up to the canvas; a dimension the
+    resized image exceeds keeps the image's size, and nothing is cropped."""
+    image = _image()  # 97 x 131 -> 64 x 86 at 64..90 px
+    bare = InputRule(normalise="tf", min_side=64, max_side=90)
+    expected, scale = to_network(image, bare)
+    h, w = expected.shape[1:3]
+    tall = InputRule(normalise="tf", min_side=64, max_side=90, canvas=(80, 72))
+    tensor, padded_scale = to_network(image, tall)
+    assert tensor.shape == (1, 80, w, 3)
+    np.testing.assert_array_equal(tensor[:, :h, :w], expected)
+    assert not tensor[:, h:].any()
+    np.testing.assert_array_equal(padded_scale, scale)
+
+
 def test_mean_std_is_per_channel_in_the_models_order() -> None:
     image = _image()
     rule = InputRule(normalise={"mean": [10.0, 20.0, 30.0], "std": [2.0, 4.0, 8.0]},

@@ -148,13 +148,13 @@ def test_train_pseudo_trains_on_both_validates_on_hand_labels(
     out = capsys.readouterr().out
     assert (f"({len(hand.read_split('train'))} hand-labelled + 6 pseudo-labelled from {pseudo}"
             ", pseudo weight 0.5)" in out)
-    data = load_card(run).extra["data"]
-    assert data == {"root": str(hand_voc), "train_split": "train",
+    card = load_card(run)
+    assert card.input.canvas == (96, 128)  # the sample's 4:3 frames at 96..128 px
+    assert card.extra["data"] == {"root": str(hand_voc), "train_split": "train",
                     "train_images": len(hand.read_split("train")),
                     "pseudo_root": str(pseudo), "pseudo_images": 6, "pseudo_min_score": None,
                     "pseudo_weight": 0.5, "listed_per_pass": {"hand": 2, "pseudo": 1},
-                    "val_split": "val", "val_images": len(hand.read_split("val")),
-                    "train_canvas": [96, 128]}  # the sample's 4:3 frames at 96..128 px
+                    "val_split": "val", "val_images": len(hand.read_split("val"))}
     config = json.loads((run / "train_config.json").read_text())
     assert config["pseudo_root"] == str(pseudo) and config["root"] == str(hand_voc)
     with (run / "metrics.csv").open() as handle:

@@ -64,7 +64,7 @@ def input_text(card, asked: bool) -> str:  # type: ignore[no-untyped-def]
         return "dynamic"
     if asked:
         return f"{rule.height}x{rule.width}"
-    trained = card.extra.get("data", {}).get("train_canvas")
+    trained = rule.canvas is not None
     return f"{rule.height}x{rule.width} (" + ("the canvas it was trained on" if trained
                                                else "a 4:3 frame's training resize") + ")"
 
