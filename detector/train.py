@@ -58,8 +58,7 @@ def training_generators(config: TrainConfig, classes: list[str],
     return train, val
 
 
-def _data_record(config: TrainConfig, train_gen: VocGenerator, val_gen: VocGenerator,
-                 pseudo_images: int) -> dict:
+def _data_record(config: TrainConfig, val_gen: VocGenerator, pseudo_images: int) -> dict:
     """What the run trained and validated on (saved in gesturekit.json's extra); the canvas
     its batches were padded to is the card's ``input.canvas``."""
     hand_repeat, pseudo_repeat = sampling_repeats(config.pseudo_weight)
@@ -235,8 +234,7 @@ def train(config: TrainConfig, resume: bool = False,
 
     metadata = detector_card(classes, config.backbone, config.image_min_side,
                              config.image_max_side, "training", canvas=train_gen.canvas,
-                             extra={"data": _data_record(config, train_gen, val_gen,
-                                                         len(pseudo_ids)),
+                             extra={"data": _data_record(config, val_gen, len(pseudo_ids)),
                                     "training_precision": precision})
     metadata.save(run_dir)
     (run_dir / CONFIG_FILE).write_text(json.dumps(asdict(config), indent=2) + "\n",
