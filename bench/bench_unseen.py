@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_labels import unseen_card  # noqa: E402
+from bench.bench_labels import LABELS, STARTS, unseen_card  # noqa: E402
 from bench.bench_quality import SETS, gesturekit, prepare  # noqa: E402
 from detector.hands import hand_weights  # noqa: E402
 from gesturekit.runtime.benchmark import machine_summary  # noqa: E402
@@ -32,9 +32,8 @@ from gesturekit.runtime.benchmark import machine_summary  # noqa: E402
 RESULTS = REPO / "bench" / "results"
 #: the issue's budget: 30 minutes of the 2-core machine (60 CPU-minutes)
 BUDGET_WALL_MIN, BUDGET_CPU_MIN = 30, 60
-#: each start's extra ``gesturekit train`` options (the unseen weights are added in main)
-STARTS = {"unseen": [], "none": ["--weights", "none", "--lr", "1e-3"]}
-LABELS = {"unseen": "from `hands` pretrained without this set", "none": "from random weights"}
+#: the starts this benchmark runs (their options and labels are bench_labels')
+START_NAMES = ("unseen", "none")
 
 
 def run_start(root: Path, run: Path, options: list[str], log: Path) -> dict:
@@ -42,6 +41,9 @@ def run_start(root: Path, run: Path, options: list[str], log: Path) -> dict:
     from detector.best import best_snapshot
 
     cost_file = run / "bench_cost.json"
+    if run.exists() and not cost_file.is_file():
+        raise SystemExit(f"{run}: an unfinished run (its cost would be wrong if resumed); "
+                         "delete it to train again")
     if not cost_file.is_file():  # a re-run keeps the runs already finished
         cost = gesturekit("train", str(root), "--out", str(run), *options, log=log)
         cost_file.write_text(json.dumps(cost) + "\n")
@@ -89,7 +91,7 @@ def main() -> int:
     parser.add_argument("--set", default="fingers", choices=list(SETS))
     parser.add_argument("--unseen", type=Path, required=True,
                         help="a hands.h5 rebuilt without --set, its hands.json beside it")
-    parser.add_argument("--starts", nargs="+", choices=list(STARTS), default=list(STARTS))
+    parser.add_argument("--starts", nargs="+", choices=START_NAMES, default=list(START_NAMES))
     args = parser.parse_args()
     if not args.unseen.is_file() or hand_weights(str(args.unseen)) is None:
         raise SystemExit(f"{args.unseen}: not a hands.h5 with its hands.json beside it")
@@ -97,7 +99,7 @@ def main() -> int:
     log = args.work / "log.txt"
     root = prepare(args.work, args.set, "grouped", log)
     main_lists = root / "ImageSets" / "Main"
-    options = {**STARTS, "unseen": ["--weights", str(args.unseen.resolve())]}
+    options = {"unseen": ["--weights", str(args.unseen.resolve())], "none": STARTS["none"]}
     report: dict = {"set": args.set, "machine": machine_summary(),
                     "train_images": len((main_lists / "train.txt").read_text().split()),
                     "val_images": len((main_lists / "val.txt").read_text().split()),
