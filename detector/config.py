@@ -35,7 +35,8 @@ class TrainConfig:
     passes over the train split: 20 underfit a few hundred real frames. On fingers (637
     train photos of one capture day, from ``hands`` rebuilt without them) 20 epochs fitted
     its own train split no better than the val days (mAP@0.5 0.27 and 0.26) and 60 reached
-    val 0.40 in 24 min (``bench/results/unseen_fingers.md``); on rf100 its published test
+    val 0.41 in 27 min, 0.33 from random weights (``bench/results/unseen_fingers.md``);
+    on rf100 its published test
     went 0.49 -> 0.76 -> 0.95 with 972, 3000 and 6000 steps (README)."""
 
     root: str
