@@ -10,16 +10,18 @@ as ``bench_quality`` does: capture day / frame block never straddles train and v
 per-class AP, the boxes found and named, mAP@0.5 on the train split it learnt from (how
 well it fits), wall and CPU minutes of the training. The from-scratch start runs the same
 epochs and steps (Adam 1e-3, as ``bench_labels``); the ``unseen-*`` starts add a recipe
-change to the defaults (:data:`VARIANTS`).
-Writes ``bench/results/unseen_<set>.{json,md}``.
+change to the defaults (:data:`VARIANTS`). A finished run is reused only while today's
+defaults would train it the same way; ``--starts`` re-runs some starts and keeps the
+committed rows of the others. Writes ``bench/results/unseen_<set>.{json,md}``.
 
     nice -n 5 .venv/bin/python bench/bench_unseen.py --set fingers \
-        --unseen work/hands-pretrain-without-fingers/card/hands.h5 [--starts unseen none]
+        --unseen work/hands-pretrain-without-fingers/card/hands.h5 [--starts unseen none ...]
 """
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 import sys
 from pathlib import Path
 
@@ -44,6 +46,20 @@ ROW_LABELS = {**LABELS, **{name: "same, `" + " ".join(options) + "`"
                            for name, options in VARIANTS.items()}}
 
 
+def settings_moved(root: Path, run: Path, options: list[str]) -> dict:
+    """{setting: (the finished run's, today's)} where ``gesturekit train`` with ``options``
+    would train otherwise today (a default moved since the run)."""
+    from detector.config import resolved
+    from gesturekit.cli import build_parser
+    from gesturekit.cli.train import config_from_args
+
+    argv = ["train", str(root), "--out", str(run), *options]
+    today = asdict(resolved(config_from_args(build_parser().parse_args(argv))))
+    saved = json.loads((run / "train_config.json").read_text())
+    return {key: (saved.get(key), value) for key, value in today.items()
+            if key not in ("root", "out") and saved.get(key) != value}
+
+
 def run_start(root: Path, run: Path, options: list[str], log: Path) -> dict:
     """Train with the defaults plus ``options``, convert the best snapshot, score val."""
     from detector.best import best_snapshot
@@ -52,6 +68,11 @@ def run_start(root: Path, run: Path, options: list[str], log: Path) -> dict:
     if run.exists() and not cost_file.is_file():
         raise SystemExit(f"{run}: an unfinished run (its cost would be wrong if resumed); "
                          "delete it to train again")
+    moved = settings_moved(root, run, options) if cost_file.is_file() else {}
+    if moved:
+        raise SystemExit(f"{run}: trained with other settings than today's ("
+                         + ", ".join(f"{k} {old}, now {new}" for k, (old, new) in moved.items())
+                         + "); delete it to train again")
     if not cost_file.is_file():  # a re-run keeps the runs already finished
         cost = gesturekit("train", str(root), "--out", str(run), *options, log=log)
         cost_file.write_text(json.dumps(cost) + "\n")
@@ -72,6 +93,16 @@ def run_start(root: Path, run: Path, options: list[str], log: Path) -> dict:
             "named": scores["boxes_named"], "train_map50": round(fit["map"], 4),
             "wall_min": round(cost["wall_s"] / 60, 1),
             "cpu_min": round(cost["cpu_s"] / 60, 1)}
+
+
+def committed_rows(path: Path, report: dict) -> dict:
+    """The committed results' rows, when they are of this set and these unseen weights (so
+    a run of some ``--starts`` keeps the others' rows instead of dropping them)."""
+    if not path.is_file():
+        return {}
+    committed = json.loads(path.read_text())
+    same = all(committed.get(key) == report[key] for key in ("set", "unseen_weights"))
+    return dict(committed["starts"]) if same else {}
 
 
 def markdown(report: dict) -> str:
@@ -122,14 +153,16 @@ def main() -> int:
                     "budget": {"wall_min": BUDGET_WALL_MIN, "cpu_min": BUDGET_CPU_MIN},
                     "unseen_weights": str(args.unseen), "unseen_card": unseen_card(args.unseen),
                     "starts": {}}
+    stem = RESULTS / f"unseen_{args.set}"
+    rows = committed_rows(stem.with_suffix(".json"), report)
     for start in args.starts:
         print(f"{args.set} from {start} ...", flush=True)
         row = run_start(root, args.work / f"{args.set}_{start}", options[start], log)
-        report["starts"][start] = row
+        rows[start] = row
         print(f"  val mAP@0.5 {row['map50']:.3f} (epoch {row['epoch']}, "
               f"{row['wall_min']} min, {row['cpu_min']} CPU-min)", flush=True)
+    report["starts"] = {start: rows[start] for start in START_NAMES if start in rows}
     RESULTS.mkdir(exist_ok=True)
-    stem = RESULTS / f"unseen_{args.set}"
     stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     stem.with_suffix(".md").write_text(markdown(report))
     print(markdown(report))
